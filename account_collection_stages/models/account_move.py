@@ -1,0 +1,135 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+UNPAID_DOMAIN = [
+    ("state", "=", "posted"),
+    ("move_type", "=", "out_invoice"),
+    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    collection_stage_id = fields.Many2one(
+        "collection.stage",
+        string="Collection stage",
+        tracking=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        group_expand="_read_group_collection_stage_ids",
+        domain="[('company_id', '=', company_id)]",
+    )
+    collection_stage_date = fields.Date(
+        string="On stage since", copy=False, readonly=True
+    )
+    collection_last_action_date = fields.Date(
+        string="Last collection action", copy=False, readonly=True
+    )
+    collection_last_reminder_date = fields.Date(
+        string="Last overdue reminder", copy=False, readonly=True
+    )
+    collection_next_action_date = fields.Date(
+        string="Next collection action", copy=False, readonly=True
+    )
+    collection_reminder_count = fields.Integer(
+        string="Overdue reminders", copy=False, readonly=True
+    )
+    collection_excluded = fields.Boolean(
+        string="Excluded from collection", copy=False, tracking=True
+    )
+    collection_exclusion_reason = fields.Char(copy=False, tracking=True)
+    collection_hold_until = fields.Date(
+        string="Collection on hold until",
+        copy=False,
+        tracking=True,
+        help="No collection action on this invoice before this date.",
+    )
+    collection_event_ids = fields.Many2many(
+        "collection.event",
+        "collection_event_account_move_rel",
+        "move_id",
+        "event_id",
+        string="Collection history",
+        copy=False,
+    )
+    collection_overdue = fields.Boolean(
+        string="Overdue", compute="_compute_collection_overdue"
+    )
+    collection_overdue_since = fields.Date(
+        string="Overdue since",
+        compute="_compute_collection_overdue",
+        help="Maturity of the oldest unpaid installment that is past due.",
+    )
+    collection_days_overdue = fields.Integer(
+        string="Days overdue", compute="_compute_collection_overdue"
+    )
+
+    @api.model
+    def _read_group_collection_stage_ids(self, stages, domain):
+        return stages.search([("company_id", "in", self.env.companies.ids)])
+
+    @api.depends_context("date")
+    @api.depends("line_ids.date_maturity", "line_ids.amount_residual", "payment_state", "state")
+    def _compute_collection_overdue(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            due = move._collection_overdue_due_date(today)
+            move.collection_overdue = bool(due)
+            move.collection_overdue_since = due
+            move.collection_days_overdue = (today - due).days if due else 0
+
+    def _collection_overdue_due_date(self, today):
+        """The earliest maturity of an unpaid receivable line past due on ``today``, or None."""
+        self.ensure_one()
+        if (
+            self.state != "posted"
+            or self.move_type != "out_invoice"
+            or self.payment_state in ("paid", "in_payment", "reversed")
+        ):
+            return None
+        dues = [
+            line.date_maturity
+            for line in self.line_ids
+            if line.account_type == "asset_receivable"
+            and not line.reconciled
+            and line.amount_residual > 0
+            and line.date_maturity
+            and line.date_maturity < today
+        ]
+        return min(dues, default=None)
+
+    def _collection_check_customer_invoices(self):
+        for move in self:
+            if move.move_type != "out_invoice":
+                raise UserError(
+                    self.env._(
+                        "%(move)s is not a customer invoice: only customer invoices are "
+                        "collected.",
+                        move=move.display_name,
+                    )
+                )
+
+    def action_collection_send_reminder(self):
+        self._collection_check_customer_invoices()
+        return self.env["collection.engine"]._collection_send_now(self)
+
+    def action_collection_exclude(self):
+        self._collection_check_customer_invoices()
+        return self.env["collection.pause"]._open_for(self, "exclude")
+
+    def action_collection_hold(self):
+        self._collection_check_customer_invoices()
+        return self.env["collection.pause"]._open_for(self, "hold")
+
+    def action_collection_resume(self):
+        self.write(
+            {
+                "collection_excluded": False,
+                "collection_exclusion_reason": False,
+                "collection_hold_until": False,
+            }
+        )
+        self.commercial_partner_id._collection_requeue()
+        return True

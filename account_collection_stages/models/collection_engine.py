@@ -1,0 +1,583 @@
+import logging
+import threading
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import split_every
+
+_logger = logging.getLogger(__name__)
+
+PAID_STATES = ("paid", "in_payment", "reversed")
+# Kind of the event written when a stage's activity is scheduled.
+ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
+
+
+class CollectionEngine(models.AbstractModel):
+    """The daily collection run: place overdue invoices on their company's ladder, send the
+    overdue reminders and schedule the activities that are due, and log all of it.
+
+    Customers are processed in batches. Each batch is one transaction that records what it did
+    (stages, reminder dates, events, queued emails) together, so a run that dies half-way keeps
+    the finished batches and the next run does only the rest: nobody gets an email twice.
+    """
+
+    _name = "collection.engine"
+    _description = "Collection Engine"
+
+    # ------------------------------------------------------------------ run
+    @api.model
+    def _cron_collection_run(self):
+        icp = self.env["ir.config_parameter"].sudo()
+        batch_size = int(icp.get_param("account_collection_stages.batch_size", 200))
+        time_budget = float(icp.get_param("account_collection_stages.time_budget", 240))
+        testing = getattr(threading.current_thread(), "testing", False)
+        started = time.monotonic()
+        today = fields.Date.context_today(self)
+        engine = self.sudo()
+        queue = [
+            (company, partner_ids)
+            for company in self.env["res.company"].sudo().search([])
+            if (partner_ids := engine.with_company(company)._collection_queue(today))
+        ]
+        total = sum(len(ids) for _company, ids in queue)
+        done = 0
+        for company, partner_ids in queue:
+            company_engine = engine.with_company(company).with_context(
+                allowed_company_ids=company.ids
+            )
+            for batch_ids in split_every(batch_size, partner_ids):
+                partners = company_engine.env["res.partner"].browse(batch_ids)
+                with self.env.cr.savepoint():
+                    company_engine._collection_process(partners, today)
+                done += len(batch_ids)
+                if not testing:
+                    # The batch is complete: keep it even if a later one fails.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+                if not testing and time.monotonic() - started > time_budget:
+                    # The scheduler runs the job again for what remains.
+                    return
+        if done:
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    @api.model
+    def _collection_queue(self, today):
+        """Commercial partners of the current company the engine has to look at today."""
+        company = self.env.company
+        candidate_partners = {
+            partner.commercial_partner_id.id
+            for [partner] in self.env["account.move.line"]._read_group(
+                self._collection_line_domain(today), ["partner_id"]
+            )
+        }
+        staged_partners = {
+            partner.id
+            for [partner] in self.env["account.move"]._read_group(
+                [("company_id", "=", company.id), ("collection_stage_id", "!=", False)],
+                ["commercial_partner_id"],
+            )
+        }
+        partner_ids = candidate_partners | staged_partners
+        if not partner_ids:
+            return []
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("id", "in", list(partner_ids)),
+                    "|",
+                    ("collection_checked_date", "=", False),
+                    ("collection_checked_date", "<", today),
+                ],
+                order="id",
+            )
+            .ids
+        )
+
+    @api.model
+    def _collection_line_domain(self, today, partners=None):
+        """Receivable lines of customer invoices that are past due and unpaid, and may be chased."""
+        domain = [
+            ("company_id", "=", self.env.company.id),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "=", "out_invoice"),
+            ("move_id.payment_state", "not in", PAID_STATES),
+            ("move_id.collection_excluded", "=", False),
+            "|",
+            ("move_id.collection_hold_until", "=", False),
+            ("move_id.collection_hold_until", "<=", today),
+            ("move_id.commercial_partner_id.collection_excluded", "=", False),
+            ("account_type", "=", "asset_receivable"),
+            ("reconciled", "=", False),
+            ("amount_residual", ">", 0),
+            ("date_maturity", "<", today),
+        ]
+        if partners is not None:
+            domain.append(("move_id.commercial_partner_id", "in", partners.ids))
+        return domain
+
+    # ------------------------------------------------------------ one batch
+    def _collection_process(self, partners, today):
+        """Decide and act for a batch of commercial partners of the current company."""
+        events = self._collection_decide(partners, today)
+        self._collection_send_reminders(events.filtered(lambda e: e.kind == "reminder"))
+        partners.write({"collection_checked_date": today})
+
+    def _collection_decide(self, partners, today):
+        """Set-based part of the run: stages, reminder bookkeeping, activities and events.
+
+        Returns the collection events created; the reminders among them still have to be sent.
+        """
+        company = self.env.company
+        Event = self.env["collection.event"]
+        event_vals = self._collection_release_paid(partners, today)
+
+        # Overdue invoices: days overdue and overdue amount per invoice.
+        overdue = {
+            move: (due, amount)
+            for move, due, amount in self.env["account.move.line"]._read_group(
+                self._collection_line_domain(today, partners),
+                ["move_id"],
+                ["date_maturity:min", "amount_residual:sum"],
+            )
+        }
+        credits = defaultdict(float)
+        for partner, amount in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+                ("partner_id", "child_of", partners.ids),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        ):
+            credits[partner.commercial_partner_id] -= amount
+
+        ladder = self.env["collection.stage"].search([("company_id", "=", company.id)])
+        moves_by_partner = defaultdict(list)
+        for move in overdue:
+            moves_by_partner[move.commercial_partner_id].append(move)
+
+        new_stages = {}
+        reminders = defaultdict(list)  # (partner, stage) -> moves
+        partner_stage = {}
+        for partner, moves in moves_by_partner.items():
+            overdue_total = sum(overdue[move][1] for move in moves)
+            if company.currency_id.compare_amounts(overdue_total - credits[partner], 0) <= 0:
+                continue  # credits cover what is overdue: nothing to chase
+            for move in moves:
+                due, amount = overdue[move]
+                stage = self._collection_target_stage(ladder, move, (today - due).days, amount)
+                if stage != move.collection_stage_id:
+                    new_stages[move] = stage
+                if stage and self._collection_reminder_due(move, stage, today):
+                    reminders[partner, stage].append(move)
+                if stage and (
+                    partner not in partner_stage
+                    or stage._ladder_key() > partner_stage[partner]._ladder_key()
+                ):
+                    partner_stage[partner] = stage
+
+        if new_stages:
+            self._collection_set_stages(new_stages, today)
+            by_partner_stage = defaultdict(list)
+            for move, stage in new_stages.items():
+                by_partner_stage[move.commercial_partner_id, stage].append(move)
+            for (partner, stage), moves in by_partner_stage.items():
+                event_vals.append(
+                    self._collection_event_vals(partner, "stage_change", moves, today, stage)
+                )
+
+        # Partners' own stage: the most advanced one among their overdue invoices.
+        for stage, group in self._group_partners(partners, partner_stage).items():
+            group.write({"collection_stage_id": stage.id if stage else False})
+
+        # Overdue reminders: one per customer (and reminder email), listing its invoices.
+        reminder_moves = self.env["account.move"]
+        for (partner, stage), moves in reminders.items():
+            moves = self.env["account.move"].union(*moves)
+            reminder_moves |= moves
+            amount = sum(overdue[move][1] for move in moves)
+            credit = min(credits[partner], amount)
+            vals = self._collection_event_vals(partner, "reminder", moves, today, stage)
+            vals.update(
+                amount_overdue=amount,
+                amount_credit=credit,
+                amount_claimed=amount - credit,
+                finance_charge=sum(
+                    company._collection_finance_charge(
+                        overdue[move][1], (today - overdue[move][0]).days
+                    )
+                    for move in moves
+                ),
+            )
+            event_vals.append(vals)
+        self._collection_book_reminders(reminder_moves, today)
+
+        # Activities: the call, or a proposal for the firmer stages.
+        activity_events = self._collection_schedule_activities(
+            partner_stage, moves_by_partner, overdue, credits, today
+        )
+        events = Event.create(event_vals) | activity_events
+        events.filtered(lambda e: e.kind != "reminder")._collection_log_on_partner()
+
+        # Open collection activities of customers with nothing left overdue are closed.
+        settled = partners.filtered(lambda p: p not in partner_stage)
+        if settled:
+            self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", settled.ids),
+                    ("collection_stage_id", "!=", False),
+                ]
+            ).action_feedback(feedback=self.env._("Nothing is overdue any more."))
+        return events
+
+    def _collection_release_paid(self, partners, today):
+        """Invoices that got paid (or cancelled) leave the ladder; returns their events' values."""
+        paid = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("commercial_partner_id", "in", partners.ids),
+                ("collection_stage_id", "!=", False),
+                "|",
+                ("state", "!=", "posted"),
+                ("payment_state", "in", PAID_STATES),
+            ]
+        )
+        if not paid:
+            return []
+        self._collection_set_stages({move: False for move in paid})
+        paid.write({"collection_next_action_date": False})
+        return [
+            self._collection_event_vals(partner, "paid", moves, today)
+            for partner, moves in paid.grouped("commercial_partner_id").items()
+        ]
+
+    @api.model
+    def _group_partners(self, partners, partner_stage):
+        groups = defaultdict(lambda: self.env["res.partner"])
+        for partner in partners:
+            stage = partner_stage.get(partner, self.env["collection.stage"])
+            if partner.collection_stage_id != stage:
+                groups[stage] |= partner
+        return groups
+
+    @api.model
+    def _collection_target_stage(self, ladder, move, days, amount):
+        """The last stage the invoice qualifies for; never one before its current stage."""
+        target = self.env["collection.stage"]
+        for stage in ladder:
+            if stage.min_days_overdue <= days and (
+                move.company_currency_id.compare_amounts(stage.min_amount, amount) <= 0
+            ):
+                target = stage
+        current = move.collection_stage_id
+        if current and current.active and (
+            not target or current._ladder_key() > target._ladder_key()
+        ):
+            return current
+        return target or current
+
+    @api.model
+    def _collection_reminder_due(self, move, stage, today):
+        if not stage.mail_template_id:
+            return False
+        last = move.collection_last_reminder_date
+        if not last:
+            return True
+        if not stage.repeat_days:
+            stage_date = move.collection_stage_date
+            return move.collection_stage_id != stage or (stage_date and last < stage_date)
+        return (today - last).days >= stage.repeat_days
+
+    def _collection_set_stages(self, new_stages, today=False):
+        """Write the stages of many invoices at once and log the change in their chatter."""
+        field = self.env["ir.model.fields"]._get("account.move", "collection_stage_id")
+        messages = []
+        by_stage = defaultdict(lambda: self.env["account.move"])
+        for move, stage in new_stages.items():
+            old = move.collection_stage_id
+            by_stage[stage] |= move
+            messages.append(
+                {
+                    "model": "account.move",
+                    "res_id": move.id,
+                    "message_type": "notification",
+                    "subtype_id": self.env.ref("mail.mt_note").id,
+                    "author_id": self.env.ref("base.partner_root").id,
+                    "tracking_value_ids": [
+                        Command.create(
+                            {
+                                "field_id": field.id,
+                                "old_value_integer": old.id,
+                                "old_value_char": old.display_name or "",
+                                "new_value_integer": stage.id if stage else 0,
+                                "new_value_char": stage.display_name if stage else "",
+                            }
+                        )
+                    ],
+                }
+            )
+        for stage, moves in by_stage.items():
+            moves.with_context(mail_notrack=True).write(
+                {
+                    "collection_stage_id": stage.id if stage else False,
+                    "collection_stage_date": today or False,
+                }
+            )
+        self.env["mail.message"].sudo().create(messages)
+
+    def _collection_book_reminders(self, moves, today):
+        """Record on the invoices that they got a reminder today."""
+        by_count = defaultdict(lambda: self.env["account.move"])
+        for move in moves:
+            by_count[move.collection_reminder_count] |= move
+        for count, group in by_count.items():
+            group.write(
+                {
+                    "collection_reminder_count": count + 1,
+                    "collection_last_reminder_date": today,
+                    "collection_last_action_date": today,
+                }
+            )
+        for repeat, group in moves.grouped(lambda m: m.collection_stage_id.repeat_days).items():
+            group.write(
+                {"collection_next_action_date": repeat and today + timedelta(days=repeat)}
+            )
+
+    @api.model
+    def _collection_event_vals(self, partner, kind, moves, today, stage=None):
+        moves = self.env["account.move"].union(*moves) if isinstance(moves, list) else moves
+        return {
+            "partner_id": partner.id,
+            "kind": kind,
+            "move_ids": [Command.set(moves.ids)],
+            "date": today,
+            "stage_id": stage.id if stage else False,
+            "company_id": self.env.company.id,
+            "user_id": self.env.user.id,
+            "amount_overdue": sum(moves.mapped("amount_residual_signed")),
+        }
+
+    # ----------------------------------------------------------- activities
+    def _collection_schedule_activities(self, partner_stage, moves_by_partner, overdue,
+                                        credits, today):
+        """One open activity per customer and kind of stage: the call, or a proposal."""
+        if not partner_stage:
+            return self.env["collection.event"]
+        open_kinds = {
+            (activity.res_id, activity.collection_stage_id.kind)
+            for activity in self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", [p.id for p in partner_stage]),
+                    ("collection_stage_id", "!=", False),
+                ]
+            )
+        }
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        company = self.env.company
+        activity_vals, event_vals = [], []
+        for partner, stage in partner_stage.items():
+            if (partner.id, stage.kind) in open_kinds:
+                continue
+            proposal = not stage.auto_execute
+            activity_type = todo if proposal else stage.activity_type_id
+            if not activity_type:
+                continue
+            moves = self.env["account.move"].union(*moves_by_partner[partner])
+            amount = sum(overdue[move][1] for move in moves)
+            lines = [
+                {
+                    "move": move,
+                    "days": (today - overdue[move][0]).days,
+                    "amount": overdue[move][1],
+                }
+                for move in moves.sorted(lambda m: overdue[m][0])
+            ]
+            user = self._collection_responsible(partner, moves)
+            contact = partner._collection_invoice_contacts()[:1]
+            note = self.env["ir.qweb"].with_context(lang=user.lang)._render(
+                "account_collection_stages.collection_activity_note",
+                {
+                    "stage": stage.with_context(lang=user.lang),
+                    "proposal": proposal,
+                    "partner": partner,
+                    "contact": contact,
+                    "phone": contact.phone or contact.mobile or partner.phone or partner.mobile,
+                    "lines": lines,
+                    "amount": amount,
+                    "credit": min(credits[partner], amount),
+                    "finance_charge": sum(
+                        company._collection_finance_charge(line["amount"], line["days"])
+                        for line in lines
+                    ),
+                    "currency": company.currency_id,
+                },
+            )
+            summary = (
+                self.env._("Proposed: %(stage)s", stage=stage.with_context(lang=user.lang).name)
+                if proposal
+                else stage.with_context(lang=user.lang).name
+            )
+            activity_vals.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "note": note,
+                    "user_id": user.id,
+                    "date_deadline": today,
+                    "collection_stage_id": stage.id,
+                }
+            )
+            kind = ACTIVITY_EVENT_KIND.get(stage.kind, "note")
+            event_vals.append(self._collection_event_vals(partner, kind, moves, today, stage))
+        activities = (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(activity_vals)
+        )
+        for vals, activity in zip(event_vals, activities, strict=True):
+            vals["activity_id"] = activity.id
+            vals["note"] = activity.summary
+        return self.env["collection.event"].create(event_vals)
+
+    @api.model
+    def _collection_responsible(self, partner, moves):
+        """The partner's collection responsible, else the salesperson, else the company's."""
+        company = self.env.company
+        return (
+            partner.collection_responsible_id
+            or moves.invoice_user_id.filtered(lambda u: not u.share)[:1]
+            or company.collection_default_user_id
+            or self.env.ref("base.user_admin", raise_if_not_found=False)
+            or self.env.user
+        )
+
+    # ------------------------------------------------------------ reminders
+    def _collection_send_reminders(self, events):
+        """Email each reminder event to its customer, with the invoices' PDFs attached.
+
+        The emails are queued, not sent: the mail queue sends them once the batch is committed.
+        """
+        if not events:
+            return
+        pdfs = self._collection_invoice_documents(events.move_ids)
+        Attachment = self.env["ir.attachment"]
+        for template, group in events.grouped(lambda e: e.stage_id.mail_template_id).items():
+            subjects = template._render_field("subject", group.ids, compute_lang=True)
+            bodies = template._render_field("body_html", group.ids, compute_lang=True)
+            for event in group:
+                partner = event.partner_id
+                attachments = Attachment.create(
+                    [
+                        {
+                            "name": name,
+                            "raw": content,
+                            "mimetype": mimetype,
+                            "res_model": "res.partner",
+                            "res_id": partner.id,
+                        }
+                        for name, content, mimetype in (pdfs[m.id] for m in event.move_ids)
+                    ]
+                )
+                recipients = partner._collection_invoice_contacts().filtered("email")
+                message = partner.with_context(mail_notify_force_send=False).message_post(
+                    subject=subjects[event.id],
+                    body=bodies[event.id],
+                    partner_ids=recipients.ids,
+                    attachment_ids=attachments.ids,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                    author_id=event.company_id.partner_id.id,
+                    email_from=event.company_id.email_formatted or None,
+                )
+                if not recipients:
+                    event.note = self.env._(
+                        "Not emailed: the customer has no email address."
+                    )
+                event.mail_message_id = message
+
+    def _collection_invoice_documents(self, moves):
+        """{move id: (file name, content, mimetype)} of the invoice report, OVERDUE banner and
+        all; one rendering for all the invoices."""
+        report = self.env["ir.actions.report"].with_context(report_pdf_no_attachment=True)
+        result = {}
+        for lang, group in moves.grouped(lambda m: m.partner_id.lang).items():
+            report_lang = report.with_context(lang=lang)
+            content, kind = report_lang._pre_render_qweb_pdf(
+                "account.account_invoices", res_ids=group.ids
+            )
+            for move in group:
+                name = move._get_invoice_report_filename()
+                if kind == "pdf":
+                    pdf = content[move.id]["stream"].getvalue()
+                    result[move.id] = (name, pdf, "application/pdf")
+                else:
+                    # Test databases render reports as HTML instead of calling wkhtmltopdf.
+                    html = report_lang._render_qweb_html("account.account_invoices", move.ids)[0]
+                    result[move.id] = (name.replace(".pdf", ".html"), html, "text/html")
+        return result
+
+    @api.model
+    def _collection_send_now(self, moves, partners=None):
+        """The "Send overdue reminder now" buttons: remind at once, whatever the schedule."""
+        today = fields.Date.context_today(self)
+        moves = moves.filtered(lambda m: m._collection_overdue_due_date(today))
+        if not moves:
+            raise UserError(self.env._("There is no overdue invoice to remind."))
+        excluded = moves.filtered(
+            lambda m: m.collection_excluded or m.commercial_partner_id.collection_excluded
+        )
+        if excluded:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s is excluded from collection; resume it first.",
+                    invoices=", ".join(excluded.mapped("display_name")),
+                )
+            )
+        events = self.env["collection.event"]
+        for (company, partner), group in moves.grouped(
+            lambda m: (m.company_id, m.commercial_partner_id)
+        ).items():
+            engine = self.with_company(company)
+            stage = group.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:] or engine.env[
+                "collection.stage"
+            ].search([("company_id", "=", company.id), ("mail_template_id", "!=", False)], limit=1)
+            if not stage.mail_template_id:
+                raise UserError(
+                    self.env._(
+                        "No collection stage of %(company)s has a reminder email.",
+                        company=company.name,
+                    )
+                )
+            vals = engine._collection_event_vals(partner, "reminder", group, today, stage)
+            amount = sum(group.mapped("amount_residual_signed"))
+            vals.update(amount_overdue=amount, amount_claimed=amount, user_id=self.env.user.id)
+            event = engine.env["collection.event"].sudo().create(vals)
+            engine.sudo()._collection_send_reminders(event)
+            engine.sudo()._collection_book_reminders(group.sudo(), today)
+            events |= event
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Overdue reminder sent to %(customers)s.",
+                    customers=", ".join(events.partner_id.mapped("display_name")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+
+STAGE_KINDS = [
+    ("reminder", "Overdue reminder"),
+    ("call", "Call"),
+    ("negotiation", "Negotiation"),
+    ("agency", "Collection agency"),
+    ("legal", "Legal action"),
+]
+# Kinds whose action the engine runs by itself unless told otherwise.
+AUTO_KINDS = ("reminder", "call")
+
+
+class CollectionStage(models.Model):
+    _name = "collection.stage"
+    _description = "Collection Stage"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    kind = fields.Selection(STAGE_KINDS, required=True, default="reminder")
+    min_days_overdue = fields.Integer(
+        string="From days overdue",
+        help="An invoice reaches this stage once it is at least this many days past due.",
+    )
+    repeat_days = fields.Integer(
+        string="Repeat every (days)",
+        default=30,
+        help="Days between two overdue reminders of the same invoice, counted from the last "
+        "reminder it got. 0 sends the reminder once on this stage.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Reminder email",
+        domain=[("model", "=", "collection.event")],
+        help="While an invoice is on this stage, this overdue reminder is sent to the customer.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity",
+        help="Activity scheduled for the customer's collection responsible on this stage.",
+    )
+    auto_execute = fields.Boolean(
+        string="Execute automatically",
+        default=True,
+        help="When off, reaching this stage only proposes it: the collection responsible gets "
+        "a To-Do to decide instead of the stage's activity.",
+    )
+    min_amount = fields.Monetary(
+        string="Minimum amount",
+        currency_field="currency_id",
+        help="Only invoices whose overdue amount is at least this much reach this stage.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    active = fields.Boolean(default=True)
+    fold = fields.Boolean(string="Folded in Kanban")
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [
+        (
+            "min_days_overdue_positive",
+            "CHECK(min_days_overdue >= 0)",
+            "The days overdue of a stage cannot be negative.",
+        ),
+        (
+            "repeat_days_positive",
+            "CHECK(repeat_days >= 0)",
+            "The days between reminders cannot be negative.",
+        ),
+        (
+            "min_amount_positive",
+            "CHECK(min_amount >= 0)",
+            "The minimum amount of a stage cannot be negative.",
+        ),
+    ]
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([("company_id", "in", self.env.companies.ids)])
+
+    def _ladder_key(self):
+        """Position on the ladder: a stage is more advanced than another when its key is larger."""
+        self.ensure_one()
+        return (self.sequence, self.id)

@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    collection_stage_id = fields.Many2one(
+        "collection.stage",
+        string="Collection stage",
+        index="btree_not_null",
+        ondelete="set null",
+        help="Stage of the collection ladder that scheduled this activity.",
+    )

@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+
+DEFAULT_LADDER = (
+    "account_collection_stages.collection_stage_reminder",
+    "account_collection_stages.collection_stage_call",
+    "account_collection_stages.collection_stage_negotiation",
+    "account_collection_stages.collection_stage_agency",
+    "account_collection_stages.collection_stage_legal",
+)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    collection_late_interest_rate = fields.Float(
+        string="Late interest (% a year)",
+        digits=(16, 4),
+        help="Annual interest charged on overdue invoices, shown in reminders and calls. "
+        "0 means none.",
+    )
+    collection_late_fee = fields.Monetary(
+        string="Late fee",
+        currency_field="currency_id",
+        help="Fixed fee charged on each overdue invoice, shown in reminders and calls. "
+        "0 means none.",
+    )
+    collection_default_user_id = fields.Many2one(
+        "res.users",
+        string="Default collection responsible",
+        help="Gets the collection activities of customers that have neither a collection "
+        "responsible nor a salesperson on their invoices.",
+    )
+
+    _sql_constraints = [
+        (
+            "collection_late_interest_rate_positive",
+            "CHECK(collection_late_interest_rate >= 0)",
+            "The late interest rate cannot be negative.",
+        ),
+        (
+            "collection_late_fee_positive",
+            "CHECK(collection_late_fee >= 0)",
+            "The late fee cannot be negative.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._collection_ensure_ladder()
+        return companies
+
+    def _collection_ensure_ladder(self):
+        """Copy the default ladder to the companies that have no collection stage yet."""
+        templates = self.env["collection.stage"]
+        for xmlid in DEFAULT_LADDER:
+            templates |= self.env.ref(xmlid, raise_if_not_found=False) or templates
+        if not templates:
+            return
+        Stage = self.env["collection.stage"].sudo().with_context(active_test=False)
+        domain = [("company_id", "in", self.ids)]
+        equipped = {company.id for [company] in Stage._read_group(domain, ["company_id"])}
+        for company in self.filtered(lambda c: c.id not in equipped):
+            for template in templates.sudo():
+                template.copy({"company_id": company.id, "sequence": template.sequence})
+
+    def _collection_finance_charge(self, amount, days):
+        """Late interest on ``amount`` for ``days`` days plus the fixed fee, in company currency."""
+        self.ensure_one()
+        interest = amount * self.collection_late_interest_rate / 100.0 * days / 365.0
+        return self.currency_id.round(interest + self.collection_late_fee)

@@ -1,0 +1,117 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    collection_stage_id = fields.Many2one(
+        "collection.stage",
+        string="Collection stage",
+        company_dependent=True,
+        readonly=True,
+        help="The most advanced stage among the customer's open overdue invoices.",
+    )
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue amount",
+        compute="_compute_collection_overdue_amount",
+        currency_field="collection_currency_id",
+        help="Overdue customer invoices, in the company currency.",
+    )
+    collection_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_collection_overdue_amount"
+    )
+    collection_responsible_id = fields.Many2one(
+        "res.users",
+        string="Collection responsible",
+        company_dependent=True,
+        domain=[("share", "=", False)],
+        help="Gets this customer's collection calls and proposals.",
+    )
+    collection_excluded = fields.Boolean(
+        string="Excluded from collection", tracking=True
+    )
+    collection_exclusion_reason = fields.Char(tracking=True)
+    collection_checked_date = fields.Date(
+        company_dependent=True,
+        readonly=True,
+        help="Day the collection engine last went through this customer.",
+    )
+    collection_event_ids = fields.One2many("collection.event", "partner_id")
+    collection_event_count = fields.Integer(compute="_compute_collection_event_count")
+
+    @api.depends_context("company", "date")
+    def _compute_collection_overdue_amount(self):
+        today = fields.Date.context_today(self)
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "out_invoice"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0),
+                ("date_maturity", "<", today),
+                ("move_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        )
+        totals = {}
+        for partner, amount in groups:
+            commercial = partner.commercial_partner_id.id
+            totals[commercial] = totals.get(commercial, 0.0) + amount
+        for partner in self:
+            partner.collection_currency_id = self.env.company.currency_id
+            partner.collection_overdue_amount = totals.get(partner.commercial_partner_id.id, 0.0)
+
+    def _compute_collection_event_count(self):
+        counts = dict(
+            self.env["collection.event"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.collection_event_count = counts.get(partner, 0)
+
+    def _collection_requeue(self):
+        """Let today's engine run look at these customers again after a manual change."""
+        self.sudo().write({"collection_checked_date": False})
+
+    def _collection_invoice_contacts(self):
+        """Who receives the reminders: the invoice-address contacts, else the customer."""
+        self.ensure_one()
+        contacts = self.child_ids.filtered(lambda c: c.type == "invoice" and c.email)
+        return contacts or self
+
+    def _collection_overdue_moves(self):
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "posted"),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ]
+        ).filtered("collection_overdue")
+
+    def action_collection_send_reminder(self):
+        moves = self.commercial_partner_id._collection_overdue_moves()
+        return self.env["collection.engine"]._collection_send_now(moves, partners=self)
+
+    def action_collection_exclude(self):
+        return self.env["collection.pause"]._open_for(self.commercial_partner_id, "exclude")
+
+    def action_collection_resume(self):
+        partners = self.commercial_partner_id
+        partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
+        partners._collection_requeue()
+        return True
+
+    def action_view_collection_events(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collection_stages.collection_event_action"
+        )
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id[:1].id}
+        return action

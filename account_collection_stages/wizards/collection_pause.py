@@ -1,0 +1,50 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionPause(models.TransientModel):
+    """Takes invoices or customers out of collection: excluded for good (with a reason), or on
+    hold until a date."""
+
+    _name = "collection.pause"
+    _description = "Pause Collection"
+
+    mode = fields.Selection(
+        [("exclude", "Exclude from collection"), ("hold", "Hold until")],
+        required=True,
+        default="exclude",
+    )
+    move_ids = fields.Many2many("account.move", string="Invoices")
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    reason = fields.Char()
+    hold_until = fields.Date()
+
+    @api.model
+    def _open_for(self, records, mode):
+        field = "move_ids" if records._name == "account.move" else "partner_ids"
+        if mode == "hold" and field != "move_ids":
+            raise UserError(self.env._("Only invoices can be put on hold."))
+        wizard = self.create({"mode": mode, field: [fields.Command.set(records.ids)]})
+        return {
+            "type": "ir.actions.act_window",
+            "name": dict(self._fields["mode"]._description_selection(self.env))[mode],
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
+    def action_confirm(self):
+        self.ensure_one()
+        if self.mode == "exclude":
+            if not (self.reason or "").strip():
+                raise UserError(self.env._("Say why these are excluded from collection."))
+            vals = {"collection_excluded": True, "collection_exclusion_reason": self.reason}
+            (self.move_ids or self.partner_ids).write(vals)
+        else:
+            today = fields.Date.context_today(self)
+            if not self.hold_until or self.hold_until <= today:
+                raise UserError(self.env._("The hold must end on a day after today."))
+            self.move_ids.write({"collection_hold_until": self.hold_until})
+        return {"type": "ir.actions.act_window_close"}
