@@ -166,7 +166,7 @@ class CollectionEngine(models.AbstractModel):
             moves_by_partner[move.commercial_partner_id].append(move)
 
         new_stages = {}
-        reminders = defaultdict(list)  # (partner, stage) -> moves
+        reminders = defaultdict(list)  # (partner, email template) -> moves
         partner_stage = {}
         for partner, moves in moves_by_partner.items():
             overdue_total = sum(overdue[move][1] for move in moves)
@@ -178,7 +178,7 @@ class CollectionEngine(models.AbstractModel):
                 if stage != move.collection_stage_id:
                     new_stages[move] = stage
                 if stage and self._collection_reminder_due(move, stage, today):
-                    reminders[partner, stage].append(move)
+                    reminders[partner, stage.mail_template_id].append(move)
                 if stage and (
                     partner not in partner_stage
                     or stage._ladder_key() > partner_stage[partner]._ladder_key()
@@ -201,8 +201,9 @@ class CollectionEngine(models.AbstractModel):
 
         # Overdue reminders: one per customer (and reminder email), listing its invoices.
         reminder_moves = self.env["account.move"]
-        for (partner, stage), moves in reminders.items():
+        for (partner, _template), moves in reminders.items():
             moves = self.env["account.move"].union(*moves)
+            stage = moves.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
             reminder_moves |= moves
             amount = sum(overdue[move][1] for move in moves)
             credit = min(credits[partner], amount)
@@ -499,7 +500,7 @@ class CollectionEngine(models.AbstractModel):
                     partner_ids=recipients.ids,
                     attachment_ids=attachments.ids,
                     message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
+                    subtype_xmlid="account_collection_stages.mail_message_subtype_collection_reminder",
                     author_id=event.company_id.partner_id.id,
                     email_from=event.company_id.email_formatted or None,
                 )

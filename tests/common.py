@@ -1,0 +1,86 @@
+"""Shared set-up of the collection tests: a company with the default ladder, customers and
+invoices dated relative to a fixed day, and a way to run the daily job on any day."""
+
+from datetime import date, timedelta
+
+from odoo.tests import freeze_time
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+MODULE = "account_collection_stages"
+DAY0 = date(2026, 3, 2)  # a Monday; invoices are due on or before it
+
+
+class CollectionCase(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cron = cls.env.ref(f"{MODULE}.ir_cron_collection_run")
+        cls.ladder = cls.env["collection.stage"].search([("company_id", "=", cls.env.company.id)])
+        cls.stage = {stage.kind: stage for stage in cls.ladder}
+        cls.customer = cls._customer("Azure Interior")
+
+    @classmethod
+    def _customer(cls, name, **vals):
+        login = name.lower().replace(" ", ".")
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "email": f"{login}@example.com",
+                "property_payment_term_id": cls.pay_terms_a.id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _invoice(cls, partner, days_overdue, amount=1000.0, company=None, post=True):
+        """A customer invoice due ``days_overdue`` days before DAY0 (immediate payment)."""
+        return cls.init_invoice(
+            "out_invoice",
+            partner=partner,
+            invoice_date=DAY0 - timedelta(days=days_overdue),
+            amounts=[amount],
+            taxes=[],
+            post=post,
+            company=company,
+        )
+
+    @classmethod
+    def _pay(cls, moves, amount=None, day=DAY0):
+        wizard = cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=moves.ids
+        )
+        vals = {"payment_date": day}
+        if amount is not None:
+            vals["amount"] = amount
+        return wizard.create(vals)._create_payments()
+
+    def run_engine(self, day=DAY0):
+        """The scheduled action, as Odoo's scheduler starts it, on ``day``."""
+        with freeze_time(day):
+            self.cron.method_direct_trigger()
+        self.env.invalidate_all()
+
+    def events(self, partner, kind=None):
+        domain = [("partner_id", "=", partner.id)]
+        if kind:
+            domain.append(("kind", "=", kind))
+        return self.env["collection.event"].search(domain)
+
+    def reminders(self, partner):
+        return self.events(partner, "reminder")
+
+    def collection_activities(self, partner):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("collection_stage_id", "!=", False),
+            ]
+        )
+
+    def queued_mails(self, partner):
+        return self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )

@@ -1,0 +1,205 @@
+"""The daily run puts overdue invoices on the ladder and does what each stage asks."""
+
+from datetime import timedelta
+
+from odoo.tests import freeze_time, tagged
+
+from .common import DAY0, CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionLadder(CollectionCase):
+    def test_default_ladder(self):
+        self.assertEqual(
+            [(s.kind, s.min_days_overdue, s.auto_execute) for s in self.ladder],
+            [
+                ("reminder", 1, True),
+                ("call", 30, True),
+                ("negotiation", 60, False),
+                ("agency", 90, False),
+                ("legal", 120, False),
+            ],
+        )
+
+    def test_placement_at_each_boundary(self):
+        expected = {
+            0: False,
+            1: "reminder",
+            29: "reminder",
+            30: "call",
+            59: "call",
+            60: "negotiation",
+            89: "negotiation",
+            90: "agency",
+            119: "agency",
+            120: "legal",
+            240: "legal",
+        }
+        moves = {days: self._invoice(self.customer, days) for days in expected}
+        self.run_engine()
+        for days, kind in expected.items():
+            with self.subTest(days=days):
+                stage = moves[days].collection_stage_id
+                self.assertEqual(stage.kind if stage else False, kind)
+        self.assertEqual(self.customer.collection_stage_id, self.stage["legal"])
+        with freeze_time(DAY0):
+            self.assertEqual(
+                self.customer.collection_overdue_amount, 1000.0 * (len(expected) - 1)
+            )
+
+    def test_min_amount_keeps_small_invoices_back(self):
+        self.stage["call"].min_amount = 500
+        small = self._invoice(self.customer, 40, amount=100)
+        big = self._invoice(self.customer, 40, amount=800)
+        self.run_engine()
+        self.assertEqual(small.collection_stage_id, self.stage["reminder"])
+        self.assertEqual(big.collection_stage_id, self.stage["call"])
+
+    def test_stage_never_moves_back(self):
+        move = self._invoice(self.customer, 65)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        self.stage["negotiation"].min_days_overdue = 70
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+
+    def test_reminder_every_30_days(self):
+        move = self._invoice(self.customer, 0)
+        sent_on = []
+        for offset in (1, 2, 30, 31, 32, 60, 61):
+            before = len(self.reminders(self.customer))
+            self.run_engine(DAY0 + timedelta(days=offset))
+            if len(self.reminders(self.customer)) > before:
+                sent_on.append(offset)
+        self.assertEqual(sent_on, [1, 31, 61])
+        self.assertEqual(move.collection_reminder_count, 3)
+        self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=61))
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=91))
+
+    def test_one_email_per_customer(self):
+        moves = self._invoice(self.customer, 3) | self._invoice(self.customer, 10)
+        other = self._customer("Deco Addict")
+        self._invoice(other, 5)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(reminder.move_ids, moves)
+        self.assertEqual(reminder.amount_overdue, 2000.0)
+        self.assertEqual(len(self.queued_mails(self.customer)), 1)
+        message = reminder.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertEqual(message.res_id, self.customer.id)
+        self.assertIn("OVERDUE", message.subject)
+        for move in moves:
+            self.assertIn(move.name, str(message.body))
+        self.assertEqual(len(message.attachment_ids), 2)
+        self.assertEqual(len(self.reminders(other)), 1)
+
+    def test_reminder_goes_to_invoice_contacts(self):
+        billing = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "email": "ap@azure.example.com",
+                "parent_id": self.customer.id,
+            }
+        )
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        message = self.reminders(self.customer).mail_message_id
+        self.assertEqual(message.partner_ids, billing)
+        self.assertEqual(self.queued_mails(self.customer).recipient_ids, billing)
+
+    def test_second_run_same_day_does_nothing(self):
+        self._invoice(self.customer, 3)
+        self._invoice(self.customer, 45)
+        self.run_engine()
+        counts = (
+            len(self.events(self.customer)),
+            len(self.queued_mails(self.customer)),
+            len(self.collection_activities(self.customer)),
+        )
+        self.assertEqual(counts[1], 1)
+        self.assertEqual(counts[2], 1)
+        self.run_engine()
+        self.assertEqual(
+            counts,
+            (
+                len(self.events(self.customer)),
+                len(self.queued_mails(self.customer)),
+                len(self.collection_activities(self.customer)),
+            ),
+        )
+
+    def test_one_call_activity_per_customer(self):
+        self._invoice(self.customer, 35)
+        self._invoice(self.customer, 40, amount=250)
+        self.customer.phone = "+1 555 0100"
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("account_collection_stages.mail_activity_type_collection_call"),
+        )
+        self.assertEqual(activity.activity_type_id.category, "phonecall")
+        note = str(activity.note)
+        self.assertIn("+1 555 0100", note)
+        self.assertIn("firm, professional and courteous", note)
+        self.assertIn("1,250.00", note)
+        self.assertEqual(self.events(self.customer, "call").activity_id, activity)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=5))
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+
+    def test_call_goes_to_responsible_then_salesperson(self):
+        accountant = self.env.user
+        salesperson = self.env["res.users"].create(
+            {"name": "Sales Rep", "login": "sales.rep", "email": "rep@example.com"}
+        )
+        move = self._invoice(self.customer, 35, post=False)
+        move.invoice_user_id = salesperson
+        move.action_post()
+        self.run_engine()
+        self.assertEqual(self.collection_activities(self.customer).user_id, salesperson)
+        other = self._customer("Gemini Furniture", collection_responsible_id=accountant.id)
+        self._invoice(other, 35)
+        self.run_engine()
+        self.assertEqual(self.collection_activities(other).user_id, accountant)
+
+    def test_firmer_stages_are_proposed(self):
+        self._invoice(self.customer, 95)
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.assertIn("Collection agency", activity.summary)
+        self.assertEqual(activity.collection_stage_id, self.stage["agency"])
+        self.assertTrue(self.events(self.customer, "agency"))
+
+    def test_finance_charge_is_stated_only_when_set(self):
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        self.assertNotIn("finance charge", str(self.reminders(self.customer).mail_message_id.body))
+        self.env.company.collection_late_interest_rate = 10.0
+        self.env.company.collection_late_fee = 40.0
+        other = self._customer("Lumber Inc")
+        self._invoice(other, 73, amount=3650.0)
+        self.run_engine()
+        reminder = self.reminders(other)
+        # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
+        self.assertEqual(reminder.finance_charge, 113.0)
+        self.assertIn("113.00", str(reminder.mail_message_id.body))
+
+    def test_every_action_is_in_the_partner_chatter(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        events = self.events(self.customer)
+        self.assertEqual(set(events.mapped("kind")), {"stage_change", "reminder", "call"})
+        for event in events:
+            with self.subTest(kind=event.kind):
+                self.assertEqual(event.mail_message_id.model, "res.partner")
+                self.assertEqual(event.mail_message_id.res_id, self.customer.id)
+        tracking = move.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "collection_stage_id"
+        )
+        self.assertEqual(tracking.new_value_char, self.stage["call"].display_name)
