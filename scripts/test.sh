@@ -30,8 +30,11 @@ rm -rf "${filestore:?}/$test_db"
 odoo_init install -d "$test_db" -i "$ADDON" --without-demo=all
 
 say "Tests"
+# Odoo's test framework expects test mode from the moment pytest-odoo imports it.
+test_cfg="$CACHE/odoo-test.cfg"
+{ cat "$ODOO_CFG"; echo "test_enable = True"; } >"$test_cfg"
 set +e
-"$VENV/bin/pytest" --odoo-config="$ODOO_CFG" --odoo-database="$test_db" --odoo-log-level=warn \
+"$VENV/bin/pytest" --odoo-config="$test_cfg" --odoo-database="$test_db" --odoo-log-level=warn \
   -p no:cacheprovider "$@" tests
 status=$?
 set -e

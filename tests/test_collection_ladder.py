@@ -43,9 +43,7 @@ class TestCollectionLadder(CollectionCase):
                 self.assertEqual(stage.kind if stage else False, kind)
         self.assertEqual(self.customer.collection_stage_id, self.stage["legal"])
         with freeze_time(DAY0):
-            self.assertEqual(
-                self.customer.collection_overdue_amount, 1000.0 * (len(expected) - 1)
-            )
+            self.assertEqual(self.customer.collection_overdue_amount, 1000.0 * (len(expected) - 1))
 
     def test_min_amount_keeps_small_invoices_back(self):
         self.stage["call"].min_amount = 500

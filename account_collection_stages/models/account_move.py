@@ -21,9 +21,7 @@ class AccountMove(models.Model):
         group_expand="_read_group_collection_stage_ids",
         domain="[('company_id', '=', company_id)]",
     )
-    collection_stage_date = fields.Date(
-        string="On stage since", copy=False, readonly=True
-    )
+    collection_stage_date = fields.Date(string="On stage since", copy=False, readonly=True)
     collection_last_action_date = fields.Date(
         string="Last collection action", copy=False, readonly=True
     )
@@ -54,9 +52,7 @@ class AccountMove(models.Model):
         string="Collection history",
         copy=False,
     )
-    collection_overdue = fields.Boolean(
-        string="Overdue", compute="_compute_collection_overdue"
-    )
+    collection_overdue = fields.Boolean(string="Overdue", compute="_compute_collection_overdue")
     collection_overdue_since = fields.Date(
         string="Overdue since",
         compute="_compute_collection_overdue",
@@ -105,8 +101,7 @@ class AccountMove(models.Model):
             if move.move_type != "out_invoice":
                 raise UserError(
                     self.env._(
-                        "%(move)s is not a customer invoice: only customer invoices are "
-                        "collected.",
+                        "%(move)s is not a customer invoice: only customer invoices are collected.",
                         move=move.display_name,
                     )
                 )

@@ -281,8 +281,10 @@ class CollectionEngine(models.AbstractModel):
             ):
                 target = stage
         current = move.collection_stage_id
-        if current and current.active and (
-            not target or current._ladder_key() > target._ladder_key()
+        if (
+            current
+            and current.active
+            and (not target or current._ladder_key() > target._ladder_key())
         ):
             return current
         return target or current
@@ -350,9 +352,7 @@ class CollectionEngine(models.AbstractModel):
                 }
             )
         for repeat, group in moves.grouped(lambda m: m.collection_stage_id.repeat_days).items():
-            group.write(
-                {"collection_next_action_date": repeat and today + timedelta(days=repeat)}
-            )
+            group.write({"collection_next_action_date": repeat and today + timedelta(days=repeat)})
 
     @api.model
     def _collection_event_vals(self, partner, kind, moves, today, stage=None):
@@ -369,8 +369,9 @@ class CollectionEngine(models.AbstractModel):
         }
 
     # ----------------------------------------------------------- activities
-    def _collection_schedule_activities(self, partner_stage, moves_by_partner, overdue,
-                                        credits, today):
+    def _collection_schedule_activities(
+        self, partner_stage, moves_by_partner, overdue, credits, today
+    ):
         """One open activity per customer and kind of stage: the call, or a proposal."""
         if not partner_stage:
             return self.env["collection.event"]
@@ -407,23 +408,27 @@ class CollectionEngine(models.AbstractModel):
             ]
             user = self._collection_responsible(partner, moves)
             contact = partner._collection_invoice_contacts()[:1]
-            note = self.env["ir.qweb"].with_context(lang=user.lang)._render(
-                "account_collection_stages.collection_activity_note",
-                {
-                    "stage": stage.with_context(lang=user.lang),
-                    "proposal": proposal,
-                    "partner": partner,
-                    "contact": contact,
-                    "phone": contact.phone or contact.mobile or partner.phone or partner.mobile,
-                    "lines": lines,
-                    "amount": amount,
-                    "credit": min(credits[partner], amount),
-                    "finance_charge": sum(
-                        company._collection_finance_charge(line["amount"], line["days"])
-                        for line in lines
-                    ),
-                    "currency": company.currency_id,
-                },
+            note = (
+                self.env["ir.qweb"]
+                .with_context(lang=user.lang)
+                ._render(
+                    "account_collection_stages.collection_activity_note",
+                    {
+                        "stage": stage.with_context(lang=user.lang),
+                        "proposal": proposal,
+                        "partner": partner,
+                        "contact": contact,
+                        "phone": contact.phone or contact.mobile or partner.phone or partner.mobile,
+                        "lines": lines,
+                        "amount": amount,
+                        "credit": min(credits[partner], amount),
+                        "finance_charge": sum(
+                            company._collection_finance_charge(line["amount"], line["days"])
+                            for line in lines
+                        ),
+                        "currency": company.currency_id,
+                    },
+                )
             )
             summary = (
                 self.env._("Proposed: %(stage)s", stage=stage.with_context(lang=user.lang).name)
@@ -505,30 +510,27 @@ class CollectionEngine(models.AbstractModel):
                     email_from=event.company_id.email_formatted or None,
                 )
                 if not recipients:
-                    event.note = self.env._(
-                        "Not emailed: the customer has no email address."
-                    )
+                    event.note = self.env._("Not emailed: the customer has no email address.")
                 event.mail_message_id = message
 
     def _collection_invoice_documents(self, moves):
-        """{move id: (file name, content, mimetype)} of the invoice report, OVERDUE banner and
-        all; one rendering for all the invoices."""
+        """{move id: (file name, content, mimetype)}: each invoice's report, OVERDUE banner and
+        all, in its customer's language. One rendering per invoice: wkhtmltopdf builds without
+        patched Qt (Debian's) fail on several documents at once."""
         report = self.env["ir.actions.report"].with_context(report_pdf_no_attachment=True)
         result = {}
-        for lang, group in moves.grouped(lambda m: m.partner_id.lang).items():
-            report_lang = report.with_context(lang=lang)
+        for move in moves:
+            report_lang = report.with_context(lang=move.partner_id.lang)
             content, kind = report_lang._pre_render_qweb_pdf(
-                "account.account_invoices", res_ids=group.ids
+                "account.account_invoices", res_ids=move.ids
             )
-            for move in group:
-                name = move._get_invoice_report_filename()
-                if kind == "pdf":
-                    pdf = content[move.id]["stream"].getvalue()
-                    result[move.id] = (name, pdf, "application/pdf")
-                else:
-                    # Test databases render reports as HTML instead of calling wkhtmltopdf.
-                    html = report_lang._render_qweb_html("account.account_invoices", move.ids)[0]
-                    result[move.id] = (name.replace(".pdf", ".html"), html, "text/html")
+            name = move._get_invoice_report_filename()
+            if kind == "pdf":
+                pdf = content[move.id]["stream"].getvalue()
+                result[move.id] = (name, pdf, "application/pdf")
+            else:
+                # Test databases render reports as HTML instead of calling wkhtmltopdf.
+                result[move.id] = (name.replace(".pdf", ".html"), content, "text/html")
         return result
 
     @api.model

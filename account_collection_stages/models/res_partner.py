@@ -27,9 +27,7 @@ class ResPartner(models.Model):
         domain=[("share", "=", False)],
         help="Gets this customer's collection calls and proposals.",
     )
-    collection_excluded = fields.Boolean(
-        string="Excluded from collection", tracking=True
-    )
+    collection_excluded = fields.Boolean(string="Excluded from collection", tracking=True)
     collection_exclusion_reason = fields.Char(tracking=True)
     collection_checked_date = fields.Date(
         company_dependent=True,
@@ -84,16 +82,20 @@ class ResPartner(models.Model):
         return contacts or self
 
     def _collection_overdue_moves(self):
-        return self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("state", "=", "posted"),
-                ("move_type", "=", "out_invoice"),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-                ("invoice_date_due", "<", fields.Date.context_today(self)),
-            ]
-        ).filtered("collection_overdue")
+        return (
+            self.env["account.move"]
+            .search(
+                [
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("state", "=", "posted"),
+                    ("move_type", "=", "out_invoice"),
+                    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                    ("invoice_date_due", "<", fields.Date.context_today(self)),
+                ]
+            )
+            .filtered("collection_overdue")
+        )
 
     def action_collection_send_reminder(self):
         moves = self.commercial_partner_id._collection_overdue_moves()

@@ -1,0 +1,146 @@
+"""What the customer receives: real emails over SMTP, in their language, with the invoices
+attached, and invoice PDFs that say OVERDUE."""
+
+import asyncio
+import email
+import socket
+from datetime import timedelta
+from email import policy
+from unittest.mock import patch
+
+from aiosmtpd.controller import Controller
+
+import odoo
+from odoo.tests import freeze_time, tagged
+
+from .common import DAY0, MODULE, CollectionCase
+
+
+class SmtpSink:
+    """A local SMTP server that keeps what it receives."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionMail(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for code in ("es_ES", "it_IT"):
+            cls.env["res.lang"]._activate_lang(code)
+        cls.env["ir.module.module"]._load_module_terms([MODULE], ["es_ES", "it_IT"], overwrite=True)
+        cls.env.company.email = "billing@company.example.com"
+
+    def _html_of(self, move, **context):
+        report = self.env["ir.actions.report"].with_context(**context)
+        return report._render_qweb_html("account.account_invoices", move.ids)[0].decode()
+
+    def test_invoice_pdf_says_overdue(self):
+        overdue = self._invoice(self.customer, 10)
+        not_due = self._invoice(self.customer, -10)
+        paid = self._invoice(self.customer, 20)
+        self._pay(paid, day=DAY0 - timedelta(days=1))
+        with freeze_time(DAY0):
+            self.assertIn("OVERDUE", self._html_of(overdue))
+            self.assertIn("<span>10</span> days ago", self._html_of(overdue))
+            self.assertNotIn("OVERDUE", self._html_of(not_due))
+            self.assertNotIn("OVERDUE", self._html_of(paid))
+        spanish = self._customer("Muebles Ibéricos", lang="es_ES")
+        with freeze_time(DAY0):
+            self.assertIn("VENCIDA", self._html_of(self._invoice(spanish, 5)))
+
+    def test_reminder_in_the_customer_language(self):
+        customers = {
+            "en_US": (
+                self._customer("Gemini Furniture", lang="en_US"),
+                "OVERDUE invoices",
+                "OVERDUE",
+            ),
+            "es_ES": (
+                self._customer("Muebles Ibéricos", lang="es_ES"),
+                "facturas VENCIDAS",
+                "VENCIDA",
+            ),
+            "it_IT": (
+                self._customer("Arredamenti Roma", lang="it_IT"),
+                "fatture SCADUTE",
+                "SCADUTA",
+            ),
+        }
+        for partner, _subject, _banner in customers.values():
+            self._invoice(partner, 5)
+        self.run_engine()
+        for lang, (partner, subject, banner) in customers.items():
+            with self.subTest(lang=lang):
+                message = self.reminders(partner).mail_message_id
+                self.assertIn(subject, message.subject)
+                attachment = message.attachment_ids
+                self.assertEqual(len(attachment), 1)
+                self.assertIn(banner, attachment.raw.decode())
+        self.assertIn("Estimado", str(self.reminders(customers["es_ES"][0]).mail_message_id.body))
+        self.assertIn("Gentile", str(self.reminders(customers["it_IT"][0]).mail_message_id.body))
+
+    def test_reminders_are_delivered_over_smtp(self):
+        sink = SmtpSink()
+        port = free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()
+        self.addCleanup(controller.stop)
+        self.env["ir.mail_server"].create(
+            {
+                "name": "Local test SMTP",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_encryption": "none",
+                "sequence": 1,
+            }
+        )
+        billing = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "email": "ap@azure.example.com",
+                "parent_id": self.customer.id,
+            }
+        )
+        moves = self._invoice(self.customer, 3) | self._invoice(self.customer, 40, amount=250.0)
+        with freeze_time(DAY0):
+            # A real PDF this time, as in production, instead of the test HTML rendering.
+            self.env["collection.engine"].with_context(
+                force_report_rendering=True
+            )._cron_collection_run()
+        mails = self.queued_mails(self.customer)
+        self.assertEqual(len(mails), 1)
+        with patch.object(odoo.modules.module, "current_test", None):
+            mails.send(raise_exception=True)
+        for _ in range(50):
+            if sink.received:
+                break
+            asyncio.run(asyncio.sleep(0.1))
+        self.assertEqual(len(sink.received), 1)
+        rcpt_tos, message = sink.received[0]
+        self.assertEqual(rcpt_tos, [billing.email])
+        self.assertIn("OVERDUE invoices", message["Subject"])
+        self.assertIn("billing@company.example.com", message["From"])
+        body = message.get_body(("html",)).get_content()
+        for move in moves:
+            self.assertIn(move.name, body)
+        self.assertIn("1,250.00", body)
+        attachments = {part.get_filename(): part for part in message.iter_attachments()}
+        self.assertEqual(len(attachments), 2)
+        for name, part in attachments.items():
+            self.assertTrue(name.endswith(".pdf"), name)
+            self.assertTrue(part.get_content().startswith(b"%PDF"), name)

@@ -1,0 +1,71 @@
+"""Each company collects with its own ladder and settings; companies never see each other's."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionMultiCompany(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_1 = cls.env.company
+        cls.company_2 = cls.setup_other_company(name="Collections Two")["company"]
+        cls.env.user.company_ids |= cls.company_2
+        cls.ladder_2 = cls.env["collection.stage"].search([("company_id", "=", cls.company_2.id)])
+        cls.stage_2 = {stage.kind: stage for stage in cls.ladder_2}
+        cls.stage_2["call"].min_days_overdue = 10
+        cls.company_2.collection_late_fee = 40.0
+        cls.customer.with_company(cls.company_2).property_payment_term_id = cls.pay_terms_a
+
+    def test_new_company_gets_its_own_ladder(self):
+        self.assertEqual(
+            self.ladder_2.mapped("kind"), ["reminder", "call", "negotiation", "agency", "legal"]
+        )
+        self.assertFalse(self.ladder_2 & self.ladder)
+        self.assertEqual(self.ladder_2.mapped("name"), self.ladder.mapped("name"))
+
+    def test_each_company_uses_its_own_ladder_and_settings(self):
+        move_1 = self._invoice(self.customer, 15)
+        move_2 = self._invoice(self.customer, 15, company=self.company_2)
+        self.run_engine()
+        self.assertEqual(move_1.collection_stage_id, self.stage["reminder"])
+        self.assertEqual(move_2.collection_stage_id, self.stage_2["call"])
+        self.assertEqual(
+            self.customer.with_company(self.company_1).collection_stage_id, self.stage["reminder"]
+        )
+        self.assertEqual(
+            self.customer.with_company(self.company_2).collection_stage_id, self.stage_2["call"]
+        )
+        reminders = self.reminders(self.customer)
+        self.assertEqual(len(reminders), 2)
+        by_company = {event.company_id: event for event in reminders}
+        self.assertEqual(by_company[self.company_1].move_ids, move_1)
+        self.assertEqual(by_company[self.company_1].finance_charge, 0.0)
+        self.assertEqual(by_company[self.company_2].move_ids, move_2)
+        self.assertEqual(by_company[self.company_2].finance_charge, 40.0)
+        call = self.collection_activities(self.customer)
+        self.assertEqual(call.collection_stage_id, self.stage_2["call"])
+
+    def test_users_see_only_their_companies(self):
+        self._invoice(self.customer, 15)
+        self._invoice(self.customer, 15, company=self.company_2)
+        self.run_engine()
+        clerk = new_test_user(
+            self.env,
+            "clerk.one",
+            groups="account.group_account_invoice",
+            company_id=self.company_1.id,
+            company_ids=[self.company_1.id],
+        )
+        events = self.env["collection.event"].with_user(clerk).search([])
+        self.assertTrue(events)
+        self.assertEqual(events.company_id, self.company_1)
+        stages = self.env["collection.stage"].with_user(clerk).search([])
+        self.assertEqual(stages.company_id, self.company_1)
+        other = self.reminders(self.customer).filtered(lambda e: e.company_id == self.company_2)
+        self.assertTrue(other)
+        with self.assertRaises(AccessError):
+            other.with_user(clerk).read(["amount_claimed"])

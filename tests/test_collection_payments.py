@@ -1,0 +1,97 @@
+"""Payments and credits: what is claimed shrinks with them, and paid invoices leave the ladder."""
+
+from datetime import timedelta
+
+from odoo.tests import tagged
+
+from .common import DAY0, CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionPayments(CollectionCase):
+    def _credit_note(self, partner, amount):
+        return self.init_invoice(
+            "out_refund", partner=partner, invoice_date=DAY0, amounts=[amount], taxes=[], post=True
+        )
+
+    def test_partial_payment_and_credit_note_reduce_the_claim(self):
+        move = self._invoice(self.customer, 10)
+        self._pay(move, amount=300.0, day=DAY0 - timedelta(days=5))
+        self._credit_note(self.customer, 200.0)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.amount_overdue, 700.0)
+        self.assertEqual(reminder.amount_credit, 200.0)
+        self.assertEqual(reminder.amount_claimed, 500.0)
+        body = str(reminder.mail_message_id.body)
+        self.assertIn("700.00", body)
+        self.assertIn("500.00", body)
+
+    def test_unreconciled_payment_reduces_the_claim(self):
+        self._invoice(self.customer, 10)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 400.0,
+                "date": DAY0 - timedelta(days=2),
+            }
+        )
+        payment.action_post()
+        self.run_engine()
+        self.assertEqual(self.reminders(self.customer).amount_claimed, 600.0)
+
+    def test_customer_in_credit_is_not_chased(self):
+        move = self._invoice(self.customer, 40)
+        self._credit_note(self.customer, 1000.0)
+        self.run_engine()
+        self.assertFalse(self.events(self.customer))
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(self.collection_activities(self.customer))
+
+    def test_installments_only_claim_what_is_due(self):
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 60 days",
+                "line_ids": [
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
+        )
+        self.customer.property_payment_term_id = terms
+        move = self._invoice(self.customer, 35)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.assertEqual(self.reminders(self.customer).amount_overdue, 500.0)
+
+    def test_paid_invoice_leaves_the_ladder(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+        self._pay(move, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(self.customer.collection_stage_id)
+        paid = self.events(self.customer, "paid")
+        self.assertEqual(paid.move_ids, move)
+        self.assertFalse(self.collection_activities(self.customer))
+        done = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertTrue(any("Nothing is overdue" in str(m.body) for m in done))
+        # A customer with nothing left is not reminded again.
+        self.run_engine(DAY0 + timedelta(days=40))
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_activity_stays_while_other_invoices_are_overdue(self):
+        first = self._invoice(self.customer, 45)
+        self._invoice(self.customer, 50)
+        self.run_engine()
+        self._pay(first, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(first.collection_stage_id)
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
