@@ -6,7 +6,7 @@ source "$ROOT/scripts/db.sh"
 cd "$ROOT"
 db=collections_demo
 port=${HTTP_PORT:-8069}
-if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('0.0.0.0', $port))" 2>/dev/null; then
+if ! python3 -c "import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', $port))" 2>/dev/null; then
   die "port $port is busy (another Odoo?); stop it or run HTTP_PORT=8070 make demo"
 fi
 files=$(addon_hash)

@@ -30,10 +30,17 @@ class CollectionEngine(models.AbstractModel):
     # ------------------------------------------------------------------ run
     @api.model
     def _cron_collection_run(self):
+        testing = getattr(threading.current_thread(), "testing", False)
+        self._collection_run(commit=not testing)
+
+    @api.model
+    def _collection_run(self, commit=False):
+        """Process every company's queue, batch by batch; with ``commit``, each finished batch
+        is committed and the run stops after the time budget, leaving the rest to the next
+        run of the scheduled action."""
         icp = self.env["ir.config_parameter"].sudo()
         batch_size = int(icp.get_param("account_collection_stages.batch_size", 200))
         time_budget = float(icp.get_param("account_collection_stages.time_budget", 240))
-        testing = getattr(threading.current_thread(), "testing", False)
         started = time.monotonic()
         today = fields.Date.context_today(self)
         engine = self.sudo()
@@ -53,11 +60,11 @@ class CollectionEngine(models.AbstractModel):
                 with self.env.cr.savepoint():
                     company_engine._collection_process(partners, today)
                 done += len(batch_ids)
-                if not testing:
+                if commit:
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
-                if not testing and time.monotonic() - started > time_budget:
+                if commit and time.monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains.
                     return
         if done:
