@@ -9,14 +9,15 @@ Run it with the project's virtualenv, after ``scripts/prepare.sh`` (``make bench
 Options (each also read from an environment variable, see ``--help``): ``--customers`` C
 (BENCH_CUSTOMERS, default 2000), ``--invoices`` N (BENCH_INVOICES, default 20000), ``--db``
 (BENCH_DB, default ``collections_bench``, or ``collections_bench_C_N`` for another size),
-``--pdf-emails`` K (BENCH_PDF_EMAILS, default 200: how many reminder emails get real PDFs).
+``--pdf-emails`` K (BENCH_PDF_EMAILS, default 20: how many reminder emails get real PDFs; each
+carries all of its customer's overdue invoices, about N/C PDFs).
 
 1. The data database holds ``account`` and ``account_collection_stages`` without demo data, C
    customers with an email and N posted customer invoices (immediate payment, due 0-240 days
    ago, uniformly), partial payments on ~5% of them and an open credit note for ~3% of the
    customers. It is built once (install with odoo-bin, then the records, committed) and marked
    with the parameter ``collection_bench.size`` = ``C:N``; the module is updated in it whenever
-   the addon's files change.
+   the addon's files change. Due dates are relative to the day the records were made.
 2. Every measured run works on a fresh copy of it, ``<db>_run``, dropped afterwards (kept with
    ``--keep-run-db``): the engine runs as in production, committing batch by batch, and the
    next run starts from the same state.
@@ -24,7 +25,7 @@ Options (each also read from an environment variable, see ``--help``): ``--custo
    ``_collection_decide`` (deciding phase) and ``_collection_send_reminders`` (mailing phase)
    timed and their SQL queries counted, summed over the batches; each phase's pending writes
    are flushed inside its own measurement.
-4. wkhtmltopdf renders one invoice per call (about half a second each): only the first K
+4. wkhtmltopdf renders one invoice per call (a second or so each): only the first K
    reminder emails get real PDFs. The other reminders go through the same mailing code with a
    stub PDF instead of each invoice's report, so every email is still posted and queued; the
    two kinds of emails are reported apart. wkhtmltopdf fetches the report's CSS over HTTP, so
@@ -36,10 +37,13 @@ instead of once per batch stands out there.
 """
 
 import argparse
+import cProfile
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
+import pstats
 import random
 import re
 import resource
@@ -65,7 +69,11 @@ from odoo.tools import config, split_every
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "account_collection_stages"
 ADDON_DIR = ROOT / ADDON
-ODOO_BIN = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+ODOO_ROOT = Path(odoo.__file__).resolve().parent.parent
+ODOO_BIN = ODOO_ROOT / "odoo-bin"
+ADDON_PATH, ODOO_PATH = f"{ADDON_DIR}{os.sep}", f"{ODOO_ROOT}{os.sep}"
+# Where a query comes from is told by the business code above these ORM and SQL layers.
+PLUMBING = re.compile(r"/odoo/(sql_db|models|fields|api|tools/[a-z_/]+)\.py$")
 DEFAULT_CUSTOMERS, DEFAULT_INVOICES = 2000, 20000
 SIZE_PARAM = "collection_bench.size"
 FILES_PARAM = "collection_bench.addon_files"
@@ -109,7 +117,7 @@ def parse_args():
     parser.add_argument(
         "--pdf-emails",
         type=int,
-        default=int(env("BENCH_PDF_EMAILS", 200)),
+        default=int(env("BENCH_PDF_EMAILS", 20)),
         help="reminder emails that get real wkhtmltopdf PDFs, the others get a stub PDF; "
         "-1 for all (BENCH_PDF_EMAILS, default %(default)s)",
     )
@@ -130,6 +138,12 @@ def parse_args():
         type=int,
         default=int(env("BENCH_TOP_QUERIES", 12)),
         help="most frequent SQL statements shown per phase, 0 for none (default %(default)s)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile the deciding phase with cProfile into this file (slows it down) and "
+        "print its most expensive functions",
     )
     parser.add_argument(
         "--keep-run-db", action="store_true", help="keep the run's copy <db>_run afterwards"
@@ -223,6 +237,21 @@ def addon_files_hash():
     return digest.hexdigest()[:16]
 
 
+def addon_version():
+    """The addon's commit and how many of its files differ from it (read-only git calls)."""
+    git = ["git", "--no-optional-locks", "-C", str(ROOT)]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--", ADDON], capture_output=True, text=True
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return f"files {addon_files_hash()}"
+    return f"commit {head}, {len(changed)} files changed since, files {addon_files_hash()}"
+
+
 def run_odoo_bin(args, db, *options):
     log = Path(args.config).parent / f"odoo-bench-{db}.log"
     command = [sys.executable, str(ODOO_BIN), "-c", args.config, "-d", db, *options]
@@ -259,6 +288,8 @@ def ensure_data_db(args):
             f"error: {db} holds the data of another size ({marker}, not {size}); "
             "pass --recreate to build it again or --db to use another database"
         )
+    if pg_query(db, "SELECT 1 FROM account_move WHERE move_type = 'out_invoice' LIMIT 1"):
+        sys.exit(f"error: {db} already has invoices but is no benchmark database; use --db")
     odoo.sql_db.close_all()
     # The records are made in a child process: the measuring process's peak memory is the run's.
     child = multiprocessing.get_context("fork").Process(target=build_data, args=(args,))
@@ -464,7 +495,8 @@ class Meter:
 
 
 class QueryLog:
-    """Counts the SQL statements of each phase by shape and by the addon line that ran them."""
+    """Counts the SQL statements of each phase by shape, by the addon's line that ran them and
+    by the innermost Odoo function outside the ORM's plumbing that ran them ("via")."""
 
     def __init__(self):
         self.phase = None
@@ -473,19 +505,16 @@ class QueryLog:
     def hook(self, cr, query, params, start, delay):
         if self.phase is None:
             return
-        where = "(outside the addon)"
+        where = via = None
         frame = sys._getframe(1)
-        while frame is not None:
+        while frame is not None and where is None:
             path = frame.f_code.co_filename
-            if path.startswith(str(ADDON_DIR)):
-                where = "%s:%d %s" % (
-                    os.path.relpath(path, ROOT),
-                    frame.f_lineno,
-                    frame.f_code.co_name,
-                )
-                break
+            if path.startswith(ADDON_PATH):
+                where = frame_name(frame, ROOT)
+            elif via is None and path.startswith(ODOO_PATH) and not PLUMBING.search(path):
+                via = frame_name(frame, ODOO_ROOT)
             frame = frame.f_back
-        self.counts[self.phase][" ".join(str(query).split()), where] += 1
+        self.counts[self.phase][" ".join(str(query).split()), where or "-", via or "-"] += 1
 
     @contextmanager
     def recording(self, phase):
@@ -497,6 +526,18 @@ class QueryLog:
 
     def top(self, phase, limit):
         return self.counts[phase].most_common(limit)
+
+
+def frame_name(frame, root):
+    path = os.path.relpath(frame.f_code.co_filename, root)
+    return f"{path}:{frame.f_lineno} {frame.f_code.co_name}"
+
+
+class WkhtmltopdfQtFilter(logging.Filter):
+    """Debian's wkhtmltopdf (unpatched Qt) warns about the same ignored switches on every PDF."""
+
+    def filter(self, record):
+        return "not support using unpatched qt" not in record.getMessage()
 
 
 def open_invoice_domain(env):
@@ -528,7 +569,7 @@ def record_counts(env):
     }
 
 
-def run_engine(env, results, pdf_emails, queries):
+def run_engine(env, results, pdf_emails, queries, profiler=None):
     """``_cron_collection_run`` once, with its two phases measured."""
     Engine = type(env["collection.engine"])
     decide, send, documents = (
@@ -542,8 +583,14 @@ def run_engine(env, results, pdf_emails, queries):
     def measured_decide(self, partners, today):
         meter = meters["decide"]
         with meter.measure(self.env.cr), queries.recording("decide"):
-            events = decide(self, partners, today)
-            self.env.flush_all()
+            if profiler:
+                profiler.enable()
+            try:
+                events = decide(self, partners, today)
+                self.env.flush_all()
+            finally:
+                if profiler:
+                    profiler.disable()
         meter.records += len(partners)
         return events
 
@@ -669,13 +716,16 @@ def measure_on(env, args, results, report_url):
     # PDFs (reports render as HTML only when test_enable is set).
     config["test_enable"] = False
     thread.testing = False
+    profiler = cProfile.Profile() if args.profile else None
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     say(f"Running the engine on {results['invoices']} invoices")
     try:
-        run_engine(env, results, args.pdf_emails, queries)
+        run_engine(env, results, args.pdf_emails, queries, profiler)
     finally:
         if args.top_queries:
             thread.query_hooks.remove(queries.hook)
+    if profiler:
+        profiler.dump_stats(args.profile)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cr.commit()
     after = record_counts(env)
@@ -690,8 +740,8 @@ def measure_on(env, args, results, report_url):
     results["peak_rss_mb"] = {"before_run": rss_before / 1024, "after_run": rss_after / 1024}
     results["top_queries"] = {
         phase: [
-            {"count": count, "where": where, "query": query}
-            for (query, where), count in queries.top(phase, args.top_queries)
+            {"count": count, "where": where, "via": via, "query": query}
+            for (query, where, via), count in queries.top(phase, args.top_queries)
         ]
         for phase in ("decide", "mail", "mail_stub")
     }
@@ -731,6 +781,7 @@ def print_report(args, results):
     )
     lines = [
         f"Collection engine benchmark: data {args.db}, run on a copy, today {results['today']}",
+        f"addon            {results['addon']}",
         f"records          {results['customers']} customers, {invoices} open customer invoices "
         f"({results['overdue_invoices']} overdue, {results['partial_payments']} partly paid), "
         f"{results['credit_notes']} credit notes",
@@ -782,11 +833,16 @@ def print_report(args, results):
     for phase, rows in results["top_queries"].items():
         if not rows:
             continue
-        lines += ["", f"Most frequent SQL statements, {titles[phase]} (count, per batch, where):"]
+        lines += [
+            "",
+            f"Most frequent SQL statements, {titles[phase]}: count, per batch, the addon's line "
+            "and, after 'via', the Odoo function that ran the query",
+        ]
         for row in rows:
+            via = f"  via {row['via']}" if row["via"] != "-" else ""
             lines.append(
-                f"{row['count']:8d} {per(row['count'], batches):8.1f}  {row['where']}\n"
-                f"{'':18}{row['query'][:150]}"
+                f"{row['count']:8d} {per(row['count'], batches):8.1f}  {row['where']}{via}\n"
+                f"{'':18}{row['query'][:160]}"
             )
     print("\n".join(lines), flush=True)
 
@@ -794,10 +850,14 @@ def print_report(args, results):
 def main():
     args = parse_args()
     config.parse_config(["-c", args.config, f"--log-level={args.log_level}"], setup_logging=True)
+    logging.getLogger("odoo.addons.base.models.ir_actions_report").addFilter(WkhtmltopdfQtFilter())
     ensure_data_db(args)
-    results = {"database": args.db}
+    results = {"database": args.db, "addon": addon_version()}
     measure(args, results)
     print_report(args, results)
+    if args.profile:
+        print(f"\ncProfile of the deciding phase ({args.profile}), by cumulative time:", flush=True)
+        pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(30)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -18,6 +18,7 @@ class CollectionCase(AccountTestInvoicingCommon):
         cls.cron = cls.env.ref(f"{MODULE}.ir_cron_collection_run")
         cls.ladder = cls.env["collection.stage"].search([("company_id", "=", cls.env.company.id)])
         cls.stage = {stage.kind: stage for stage in cls.ladder}
+        cls.env.company.email = "billing@company.example.com"
         cls.customer = cls._customer("Azure Interior")
 
     @classmethod

@@ -44,6 +44,18 @@ class AccountMove(models.Model):
         tracking=True,
         help="No collection action on this invoice before this date.",
     )
+    collection_disputed = fields.Boolean(
+        string="Disputed", copy=False, tracking=True, readonly=True
+    )
+    collection_dispute_reason = fields.Char(copy=False, tracking=True, readonly=True)
+    collection_plan_id = fields.Many2one(
+        "collection.payment.plan",
+        string="Payment plan",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The active payment plan this invoice is paid by; no reminders or calls meanwhile.",
+    )
     collection_event_ids = fields.Many2many(
         "collection.event",
         "collection_event_account_move_rel",
@@ -128,3 +140,58 @@ class AccountMove(models.Model):
         )
         self.commercial_partner_id._collection_requeue()
         return True
+
+    def action_collection_log_call(self):
+        self._collection_check_customer_invoices()
+        return self.env["collection.call.wizard"]._open_for(self.commercial_partner_id, self)
+
+    def action_collection_dispute_customer_right(self):
+        """The customer was right: end the dispute and propose a credit note."""
+        disputed = self._collection_resolve_dispute(
+            self.env._("Dispute resolved: the customer is right.")
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_view_account_move_reversal"
+        )
+        action.update(
+            views=[(action.get("view_id") and action["view_id"][0], "form")],
+            view_mode="form",
+            context={"active_model": "account.move", "active_ids": disputed.ids},
+        )
+        return action
+
+    def action_collection_dispute_confirmed(self):
+        """The debt is confirmed: end the dispute and resume collection."""
+        self._collection_resolve_dispute(self.env._("Dispute resolved: the debt is confirmed."))
+        return True
+
+    def _collection_resolve_dispute(self, note):
+        disputed = self.filtered("collection_disputed")
+        if not disputed:
+            raise UserError(self.env._("These invoices are not disputed."))
+        disputed.write(
+            {
+                "collection_disputed": False,
+                "collection_dispute_reason": False,
+                "collection_hold_until": False,
+            }
+        )
+        for (company, partner), moves in disputed.grouped(
+            lambda m: (m.company_id, m.commercial_partner_id)
+        ).items():
+            event = (
+                self.env["collection.event"]
+                .with_company(company)
+                .create(
+                    {
+                        "partner_id": partner.id,
+                        "kind": "dispute",
+                        "move_ids": [fields.Command.set(moves.ids)],
+                        "note": note,
+                        "company_id": company.id,
+                    }
+                )
+            )
+            event._collection_log_on_partner()
+        disputed.commercial_partner_id._collection_requeue()
+        return disputed

@@ -1,8 +1,10 @@
 import logging
 import threading
-import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import time, timedelta
+from time import monotonic
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -41,7 +43,7 @@ class CollectionEngine(models.AbstractModel):
         icp = self.env["ir.config_parameter"].sudo()
         batch_size = int(icp.get_param("account_collection_stages.batch_size", 200))
         time_budget = float(icp.get_param("account_collection_stages.time_budget", 240))
-        started = time.monotonic()
+        started = monotonic()
         today = fields.Date.context_today(self)
         engine = self.sudo()
         queue = [
@@ -64,7 +66,7 @@ class CollectionEngine(models.AbstractModel):
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
-                if commit and time.monotonic() - started > time_budget:
+                if commit and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains.
                     return
         if done:
@@ -87,7 +89,24 @@ class CollectionEngine(models.AbstractModel):
                 ["commercial_partner_id"],
             )
         }
-        partner_ids = candidate_partners | staged_partners
+        promised_partners = {
+            partner.id
+            for [partner] in self.env["collection.event"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "promise"),
+                    ("promise_state", "=", "open"),
+                ],
+                ["partner_id"],
+            )
+        }
+        planned_partners = {
+            partner.id
+            for [partner] in self.env["collection.payment.plan"]._read_group(
+                [("company_id", "=", company.id), ("state", "=", "active")], ["partner_id"]
+            )
+        }
+        partner_ids = candidate_partners | staged_partners | promised_partners | planned_partners
         if not partner_ids:
             return []
         return (
@@ -114,6 +133,8 @@ class CollectionEngine(models.AbstractModel):
             ("move_id.move_type", "=", "out_invoice"),
             ("move_id.payment_state", "not in", PAID_STATES),
             ("move_id.collection_excluded", "=", False),
+            ("move_id.collection_disputed", "=", False),
+            ("move_id.collection_plan_id", "=", False),
             "|",
             ("move_id.collection_hold_until", "=", False),
             ("move_id.collection_hold_until", "<=", today),
@@ -141,6 +162,19 @@ class CollectionEngine(models.AbstractModel):
         """
         company = self.env.company
         Event = self.env["collection.event"]
+        self._collection_check_promises(partners, today)
+        broken_plans = (
+            self.env["collection.payment.plan"]
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", partners.ids),
+                    ("state", "=", "active"),
+                ]
+            )
+            ._collection_check_schedule(today)
+        )
+        self._collection_escalate(broken_plans.move_ids, today)
         event_vals = self._collection_release_paid(partners, today)
 
         # Overdue invoices: days overdue and overdue amount per invoice.
@@ -184,7 +218,11 @@ class CollectionEngine(models.AbstractModel):
                 stage = self._collection_target_stage(ladder, move, (today - due).days, amount)
                 if stage != move.collection_stage_id:
                     new_stages[move] = stage
-                if stage and self._collection_reminder_due(move, stage, today):
+                if (
+                    stage
+                    and not partner.collection_no_contact
+                    and self._collection_reminder_due(move, stage, today)
+                ):
                     reminders[partner, stage.mail_template_id].append(move)
                 if stage and (
                     partner not in partner_stage
@@ -235,6 +273,7 @@ class CollectionEngine(models.AbstractModel):
         )
         events = Event.create(event_vals) | activity_events
         events.filtered(lambda e: e.kind != "reminder")._collection_log_on_partner()
+        self.env["collection.payment.score"]._recompute(partners)
 
         # Open collection activities of customers with nothing left overdue are closed.
         settled = partners.filtered(lambda p: p not in partner_stage)
@@ -403,6 +442,11 @@ class CollectionEngine(models.AbstractModel):
             activity_type = todo if proposal else stage.activity_type_id
             if not activity_type:
                 continue
+            deadline = today
+            if stage.kind == "call" and not proposal:
+                deadline = self._collection_call_day(partner, today)
+                if not deadline:
+                    continue  # cease communication: no calls
             moves = self.env["account.move"].union(*moves_by_partner[partner])
             amount = sum(overdue[move][1] for move in moves)
             lines = [
@@ -450,7 +494,7 @@ class CollectionEngine(models.AbstractModel):
                     "summary": summary,
                     "note": note,
                     "user_id": user.id,
-                    "date_deadline": today,
+                    "date_deadline": deadline,
                     "collection_stage_id": stage.id,
                 }
             )
@@ -465,6 +509,73 @@ class CollectionEngine(models.AbstractModel):
             vals["activity_id"] = activity.id
             vals["note"] = activity.summary
         return self.env["collection.event"].create(event_vals)
+
+    @api.model
+    def _collection_call_day(self, partner, today):
+        """The first day from ``today`` on which the contact rules allow calling the partner."""
+        rules = self.env["collection.contact.rules"]
+        tz = rules._partner_tz(partner)
+        now = max(fields.Datetime.now(), rules._to_utc(tz, today, time(0)))
+        when, _reason = rules._next_call(partner, now)
+        return when and max(pytz.utc.localize(when).astimezone(tz).date(), today)
+
+    def _collection_check_promises(self, partners, today):
+        """Promises whose date and grace have passed are kept when the invoices are paid, and
+        broken otherwise: the customer's broken promises go up and the invoices move on to
+        the next stage."""
+        grace = timedelta(days=self.env.company.collection_promise_grace_days)
+        promises = self.env["collection.event"].search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("partner_id", "in", partners.ids),
+                ("kind", "=", "promise"),
+                ("promise_state", "=", "open"),
+                ("promise_date", "<", today - grace),
+            ]
+        )
+        kept = promises.filtered(lambda p: all(m.payment_state in PAID_STATES for m in p.move_ids))
+        kept.promise_state = "kept"
+        broken = promises - kept
+        if not broken:
+            return
+        broken.promise_state = "broken"
+        for partner, group in broken.grouped("partner_id").items():
+            partner.collection_broken_promises += len(group)
+        moves = broken.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES)
+        self._collection_escalate(moves, today)
+        self.env["collection.event"].create(
+            [
+                dict(
+                    self._collection_event_vals(
+                        promise.partner_id, "promise", promise.move_ids, today
+                    ),
+                    promise_date=promise.promise_date,
+                    promise_amount=promise.promise_amount,
+                    promise_state="broken",
+                    note=self.env._("Promise to pay broken."),
+                )
+                for promise in broken
+            ]
+        )._collection_log_on_partner()
+
+    def _collection_escalate(self, moves, today=None):
+        """Move invoices on to the stage after their current one."""
+        today = today or fields.Date.context_today(self)
+        new_stages = {}
+        for company, group in moves.grouped("company_id").items():
+            ladder = self.env["collection.stage"].search([("company_id", "=", company.id)])
+            for move in group:
+                current = move.collection_stage_id
+                after = ladder.filtered(
+                    lambda s, current=current: (
+                        not current or s._ladder_key() > current._ladder_key()
+                    )
+                )[:1]
+                if after:
+                    new_stages[move] = after
+        if new_stages:
+            self._collection_set_stages(new_stages, today)
+        return new_stages
 
     @api.model
     def _collection_responsible(self, partner, moves):

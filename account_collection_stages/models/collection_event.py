@@ -46,6 +46,26 @@ class CollectionEvent(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
+    call_outcome = fields.Selection(
+        [
+            ("no_answer", "No answer"),
+            ("left_message", "Left a message"),
+            ("promise_to_pay", "Promise to pay"),
+            ("plan_requested", "Payment plan requested"),
+            ("dispute", "Dispute"),
+            ("wrong_contact", "Wrong contact"),
+            ("refused", "Refused to pay"),
+            ("already_paid", "Says already paid"),
+        ],
+        help="Outcome of a call that was made; empty for a call that was only scheduled.",
+    )
+    call_time = fields.Datetime(help="When the call was made.")
+    contact_id = fields.Many2one("res.partner")
+    promise_date = fields.Date()
+    promise_amount = fields.Monetary()
+    promise_state = fields.Selection(
+        [("open", "Open"), ("kept", "Kept"), ("broken", "Broken")], index=True
+    )
     amount_overdue = fields.Monetary(
         string="Overdue amount", help="Overdue amount of the invoices, in the company currency."
     )

@@ -11,3 +11,10 @@ class MailActivity(models.Model):
         ondelete="set null",
         help="Stage of the collection ladder that scheduled this activity.",
     )
+
+    def action_collection_log_call(self):
+        self.ensure_one()
+        partner = self.env["res.partner"].browse(self.res_id)
+        return self.env["collection.call.wizard"]._open_for(
+            partner.commercial_partner_id, activity=self
+        )

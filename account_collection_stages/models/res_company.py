@@ -31,11 +31,53 @@ class ResCompany(models.Model):
         "responsible nor a salesperson on their invoices.",
     )
 
+    collection_contact_rules = fields.Selection(
+        [
+            ("consumer", "Consumer debts"),
+            ("all", "All debts"),
+            ("none", "Never"),
+        ],
+        string="Enforce contact rules",
+        default="consumer",
+        required=True,
+        help="US Regulation F (12 CFR 1006.14(b) and 1006.6(b)) presumes a collector calls too "
+        "often when it calls more than 7 times in 7 days about a debt, or within 7 days after "
+        "a conversation about it, and forbids calls before 08:00 or after 21:00 at the "
+        "consumer's location (FDCPA 15 U.S.C. 1692c). It binds debt collectors on consumer "
+        "debts; state laws such as California's Rosenthal Act also bind creditors.",
+    )
+    collection_promise_grace_days = fields.Integer(
+        string="Promise grace (days)",
+        default=3,
+        help="Days after a promised payment date before the promise counts as broken.",
+    )
+    collection_plan_grace_days = fields.Integer(
+        string="Installment grace (days)",
+        default=5,
+        help="Days after an installment's date before an unpaid installment breaks the plan.",
+    )
+    collection_charge_product_id = fields.Many2one(
+        "product.product",
+        string="Finance charge product",
+        help="Product of the lines of finance charge invoices.",
+    )
+    collection_charge_account_id = fields.Many2one(
+        "account.account",
+        string="Finance charge income account",
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of finance charge invoices; the product's account otherwise.",
+    )
+
     _sql_constraints = [
         (
             "collection_late_interest_rate_positive",
             "CHECK(collection_late_interest_rate >= 0)",
             "The late interest rate cannot be negative.",
+        ),
+        (
+            "collection_grace_days_positive",
+            "CHECK(collection_promise_grace_days >= 0 AND collection_plan_grace_days >= 0)",
+            "Grace days cannot be negative.",
         ),
         (
             "collection_late_fee_positive",

@@ -15,3 +15,18 @@ class ResConfigSettings(models.TransientModel):
     collection_default_user_id = fields.Many2one(
         related="company_id.collection_default_user_id", readonly=False
     )
+    collection_contact_rules = fields.Selection(
+        related="company_id.collection_contact_rules", readonly=False
+    )
+    collection_promise_grace_days = fields.Integer(
+        related="company_id.collection_promise_grace_days", readonly=False
+    )
+    collection_plan_grace_days = fields.Integer(
+        related="company_id.collection_plan_grace_days", readonly=False
+    )
+    collection_charge_product_id = fields.Many2one(
+        related="company_id.collection_charge_product_id", readonly=False
+    )
+    collection_charge_account_id = fields.Many2one(
+        related="company_id.collection_charge_account_id", readonly=False
+    )

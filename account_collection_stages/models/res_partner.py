@@ -34,8 +34,47 @@ class ResPartner(models.Model):
         readonly=True,
         help="Day the collection engine last went through this customer.",
     )
+    collection_no_contact = fields.Boolean(
+        string="Cease communication",
+        tracking=True,
+        help="The customer asked in writing to stop contacting them: no calls and no "
+        "reminders, only legal notices (FDCPA 15 U.S.C. 1692c(c)).",
+    )
+    collection_is_consumer = fields.Boolean(
+        string="Consumer debtor",
+        compute="_compute_collection_is_consumer",
+        store=True,
+        readonly=False,
+        help="A person buying for personal, family or household purposes: the contact rules "
+        "for consumer debts apply.",
+    )
+    collection_payment_score = fields.Integer(
+        string="Payment score",
+        readonly=True,
+        help="0 to 100, from the invoices of the last 24 months: on-time ratio and days late "
+        "weighted by amount, minus broken promises and broken payment plans.",
+    )
+    collection_payment_rating = fields.Selection(
+        [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")],
+        string="Payment rating",
+        default="none",
+        readonly=True,
+    )
+    collection_avg_days_late = fields.Float(
+        string="Average days late", digits=(16, 2), readonly=True
+    )
+    collection_on_time_ratio = fields.Float(
+        string="Paid on time (%)", digits=(16, 2), readonly=True
+    )
+    collection_broken_promises = fields.Integer(string="Broken promises", readonly=True)
+    collection_broken_plans = fields.Integer(string="Broken payment plans", readonly=True)
     collection_event_ids = fields.One2many("collection.event", "partner_id")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
+
+    @api.depends("is_company")
+    def _compute_collection_is_consumer(self):
+        for partner in self:
+            partner.collection_is_consumer = not partner.is_company
 
     @api.depends_context("company", "date")
     def _compute_collection_overdue_amount(self):
@@ -109,6 +148,16 @@ class ResPartner(models.Model):
         partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
         partners._collection_requeue()
         return True
+
+    def action_collection_log_call(self):
+        return self.env["collection.call.wizard"]._open_for(self.commercial_partner_id)
+
+    def action_collection_recompute_score(self):
+        self.env["collection.payment.score"]._recompute(self)
+        return True
+
+    def action_collection_finance_charges(self):
+        return self.env["collection.finance.charge"]._invoice_partner(self.commercial_partner_id)
 
     def action_view_collection_events(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(

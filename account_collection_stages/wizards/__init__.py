@@ -1,1 +1,2 @@
 from . import collection_pause
+from . import collection_call_wizard

@@ -1,0 +1,111 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# Outcomes of a call in which the customer was reached and the debt talked about.
+CONVERSATION_OUTCOMES = ("promise_to_pay", "plan_requested", "dispute", "refused", "already_paid")
+CALL_WINDOW = (8, 21)  # local hours
+MAX_CALLS = 7
+WINDOW_DAYS = 7
+
+
+class CollectionContactRules(models.AbstractModel):
+    """When a customer may be called: Regulation F's 7-in-7 and 7-days-after-a-conversation
+    presumptions, the 08:00-21:00 local calling hours, and cease-communication requests."""
+
+    _name = "collection.contact.rules"
+    _description = "Collection Contact Rules"
+
+    @api.model
+    def _applies(self, partner):
+        mode = self.env.company.collection_contact_rules
+        return mode == "all" or (mode == "consumer" and partner.collection_is_consumer)
+
+    @api.model
+    def _partner_tz(self, partner):
+        return pytz.timezone(partner.tz or self.env.company.partner_id.tz or "UTC")
+
+    @api.model
+    def _next_call(self, partner, now=None):
+        """(when, reason): the first UTC time a call to ``partner`` is allowed, not before
+        ``now``, and why it is not now; ``when`` is None when no call is allowed at all."""
+        now = now or fields.Datetime.now()
+        if partner.collection_no_contact:
+            return None, self.env._("the customer asked to cease communication")
+        if not self._applies(partner):
+            return now, ""
+        tz = self._partner_tz(partner)
+        allowed, reason = now, ""
+        attempts = self.env["collection.event"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("kind", "=", "call"),
+                ("call_outcome", "!=", False),
+                ("call_time", ">", now - timedelta(days=WINDOW_DAYS)),
+            ],
+            order="call_time desc, id desc",
+        )
+        if len(attempts) >= MAX_CALLS:
+            candidate = attempts[MAX_CALLS - 1].call_time + timedelta(days=WINDOW_DAYS)
+            if candidate > allowed:
+                allowed = candidate
+                reason = self.env._("%(count)s calls in the last 7 days", count=len(attempts))
+        talks = attempts.filtered(lambda e: e.call_outcome in CONVERSATION_OUTCOMES)
+        if talks:
+            # The day of the conversation counts as the first of the 7 days.
+            talk_day = pytz.utc.localize(talks[0].call_time).astimezone(tz).date()
+            candidate = self._to_utc(tz, talk_day + timedelta(days=WINDOW_DAYS), time(0))
+            if candidate > allowed:
+                allowed = candidate
+                reason = self.env._("a conversation about the debt on %(day)s", day=talk_day)
+        in_hours = self._within_hours(allowed, tz)
+        if in_hours > allowed and not reason:
+            reason = self.env._(
+                "calls are allowed from 08:00 to 21:00 in the customer's time zone (%(tz)s)",
+                tz=tz.zone,
+            )
+        return in_hours, reason
+
+    @api.model
+    def _within_hours(self, when, tz):
+        local = pytz.utc.localize(when).astimezone(tz)
+        start, end = CALL_WINDOW
+        if local.hour < start:
+            return self._to_utc(tz, local.date(), time(start))
+        if local.hour >= end:
+            return self._to_utc(tz, local.date() + timedelta(days=1), time(start))
+        return when
+
+    @api.model
+    def _to_utc(self, tz, day, at):
+        local = tz.localize(datetime.combine(day, at))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _check_call(self, partner, now=None):
+        """Raise a UserError saying when the next call is allowed, if it is not now."""
+        now = now or fields.Datetime.now()
+        when, reason = self._next_call(partner, now)
+        if when is None:
+            raise UserError(
+                self.env._(
+                    "%(partner)s may not be called: %(reason)s. Only legal notices may be sent.",
+                    partner=partner.display_name,
+                    reason=reason,
+                )
+            )
+        if when > now:
+            tz = self._partner_tz(partner)
+            local = pytz.utc.localize(when).astimezone(tz)
+            raise UserError(
+                self.env._(
+                    "%(partner)s may not be called before %(when)s (%(tz)s): %(reason)s.",
+                    partner=partner.display_name,
+                    when=local.strftime("%Y-%m-%d %H:%M"),
+                    tz=tz.zone,
+                    reason=reason,
+                )
+            )

@@ -1,0 +1,273 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+INTERVALS = {
+    "weekly": relativedelta(weeks=1),
+    "biweekly": relativedelta(weeks=2),
+    "monthly": relativedelta(months=1),
+}
+
+
+class CollectionPaymentPlan(models.Model):
+    """Installments agreed with a customer for its overdue invoices. While the plan is active
+    and on schedule, its invoices get no reminders or calls."""
+
+    _name = "collection.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "collection_payment_plan_account_move_rel",
+        "plan_id",
+        "move_id",
+        string="Invoices",
+        required=True,
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', partner_id), "
+        "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True)
+    amount_total = fields.Monetary(
+        string="Total",
+        readonly=True,
+        help="Sum of the invoices' amounts due when the plan was made.",
+    )
+    down_payment = fields.Monetary()
+    installment_count = fields.Integer(string="Installments", default=3)
+    interval = fields.Selection(
+        [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")],
+        default="monthly",
+        required=True,
+    )
+    first_date = fields.Date(
+        string="First payment", required=True, default=fields.Date.context_today
+    )
+    line_ids = fields.One2many(
+        "collection.payment.plan.line", "plan_id", string="Schedule", readonly=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To approve"),
+            ("active", "Active"),
+            ("done", "Done"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True)
+    payment_rating = fields.Selection(related="partner_id.collection_payment_rating")
+    payment_score = fields.Integer(related="partner_id.collection_payment_score")
+    avg_days_late = fields.Float(related="partner_id.collection_avg_days_late")
+    on_time_ratio = fields.Float(related="partner_id.collection_on_time_ratio")
+    broken_promises = fields.Integer(related="partner_id.collection_broken_promises")
+    broken_plans = fields.Integer(related="partner_id.collection_broken_plans")
+
+    _sql_constraints = [
+        (
+            "installment_count_positive",
+            "CHECK(installment_count >= 0)",
+            "The number of installments cannot be negative.",
+        ),
+    ]
+
+    @api.depends("partner_id", "create_date")
+    def _compute_name(self):
+        for plan in self:
+            plan.name = self.env._(
+                "Payment plan of %(partner)s", partner=plan.partner_id.display_name or ""
+            )
+
+    @api.depends("move_ids.currency_id", "company_id")
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = plan.move_ids[:1].currency_id or plan.company_id.currency_id
+
+    # ------------------------------------------------------------------ checks
+    def _check_plan(self):
+        self.ensure_one()
+        moves = self.move_ids
+        if not moves:
+            raise ValidationError(self.env._("Choose the invoices the plan pays."))
+        if len(moves.commercial_partner_id) > 1:
+            raise ValidationError(self.env._("A plan covers the invoices of one customer only."))
+        if len(moves.currency_id) > 1:
+            raise ValidationError(self.env._("A plan covers invoices in one currency only."))
+        paid = moves.filtered(
+            lambda m: m.payment_state in ("paid", "in_payment", "reversed") or m.state != "posted"
+        )
+        if paid:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s has nothing left to pay.",
+                    invoices=", ".join(paid.mapped("display_name")),
+                )
+            )
+        disputed = moves.filtered("collection_disputed")
+        if disputed:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s is disputed: resolve the dispute before agreeing on a plan.",
+                    invoices=", ".join(disputed.mapped("display_name")),
+                )
+            )
+        if self.installment_count <= 0:
+            raise ValidationError(self.env._("A plan needs at least one installment."))
+        total = sum(moves.mapped("amount_residual"))
+        if self.currency_id.compare_amounts(self.down_payment, 0) < 0:
+            raise ValidationError(self.env._("The down payment cannot be negative."))
+        if self.currency_id.compare_amounts(self.down_payment, total) > 0:
+            raise ValidationError(
+                self.env._("The down payment cannot be more than the total of the invoices.")
+            )
+        return total
+
+    # ---------------------------------------------------------------- schedule
+    def _schedule(self, total):
+        """Lines whose amounts add up exactly to ``total``: the down payment on the first
+        date, then equal installments, the rounding difference in the last one."""
+        self.ensure_one()
+        currency = self.currency_id
+        step = INTERVALS[self.interval]
+        lines = []
+        day = self.first_date
+        rest = total
+        if not currency.is_zero(self.down_payment):
+            lines.append({"date": day, "amount": currency.round(self.down_payment)})
+            rest = total - lines[0]["amount"]
+            day += step
+        each = currency.round(rest / self.installment_count)
+        for index in range(self.installment_count):
+            last = index == self.installment_count - 1
+            amount = currency.round(rest - each * (self.installment_count - 1)) if last else each
+            lines.append({"date": day, "amount": amount})
+            day += step
+        return lines
+
+    # ------------------------------------------------------------------ actions
+    def action_confirm(self):
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(self.env._("Only a draft plan can be confirmed."))
+            total = plan._check_plan()
+            plan.write(
+                {
+                    "amount_total": total,
+                    "line_ids": [Command.clear()]
+                    + [Command.create(vals) for vals in plan._schedule(total)],
+                }
+            )
+            if plan.partner_id.commercial_partner_id.collection_payment_rating == "good":
+                plan._activate()
+            else:
+                plan.state = "to_approve"
+                plan._request_approval()
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
+            raise AccessError(self.env._("Only a collection manager can approve a payment plan."))
+        for plan in self:
+            if plan.state != "to_approve":
+                raise UserError(self.env._("This plan is not waiting for approval."))
+            plan.approved_by_id = self.env.user
+            plan.activity_feedback(
+                ["mail.mail_activity_data_todo"], feedback=self.env._("Plan approved.")
+            )
+            plan._activate()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda p: p.state in ("draft", "to_approve", "active")).write(
+            {"state": "cancelled"}
+        )
+        self.move_ids.filtered(lambda m: m.collection_plan_id in self).collection_plan_id = False
+        return True
+
+    def _activate(self):
+        self.ensure_one()
+        self.state = "active"
+        self.move_ids.collection_plan_id = self
+        self.env["collection.event"].create(
+            {
+                "partner_id": self.partner_id.commercial_partner_id.id,
+                "kind": "plan",
+                "move_ids": [Command.set(self.move_ids.ids)],
+                "company_id": self.company_id.id,
+                "amount_claimed": self.amount_total,
+                "note": self.env._(
+                    "Payment plan of %(count)s installments agreed.",
+                    count=len(self.line_ids),
+                ),
+            }
+        )._collection_log_on_partner()
+        template = self.env.ref("account_collection_stages.mail_template_collection_plan")
+        self.with_context(mail_notify_force_send=False).message_post_with_source(
+            template,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.partner_id.ids,
+        )
+
+    def _request_approval(self):
+        managers = self.env.ref("account_collection_stages.group_collection_manager").users
+        manager = managers.filtered(
+            lambda u: not u.share and self.company_id in u.company_ids and u.id != 1
+        )[:1]
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Approve the payment plan"),
+            note=self.env._(
+                "Payment rating %(rating)s (score %(score)s): check the customer's history "
+                "before approving.",
+                rating=self.payment_rating,
+                score=self.payment_score,
+            ),
+            user_id=(manager or self.env.user).id,
+        )
+
+    # -------------------------------------------------------------- daily check
+    def _collection_check_schedule(self, today):
+        """Done when everything is paid; broken when an installment is late beyond the grace."""
+        broken = self.browse()
+        for plan in self.filtered(lambda p: p.state == "active"):
+            if all(move.payment_state in ("paid", "in_payment") for move in plan.move_ids):
+                plan.state = "done"
+                plan.move_ids.collection_plan_id = False
+                continue
+            grace = relativedelta(days=plan.company_id.collection_plan_grace_days)
+            if any(line.date + grace < today and line.state != "paid" for line in plan.line_ids):
+                broken |= plan
+        if broken:
+            broken.state = "broken"
+            broken.move_ids.collection_plan_id = False
+            for plan in broken:
+                partner = plan.partner_id.commercial_partner_id
+                partner.collection_broken_plans += 1
+                self.env["collection.event"].create(
+                    {
+                        "partner_id": partner.id,
+                        "kind": "plan",
+                        "move_ids": [Command.set(plan.move_ids.ids)],
+                        "company_id": plan.company_id.id,
+                        "note": self.env._("Payment plan broken: an installment is unpaid."),
+                    }
+                )._collection_log_on_partner()
+        return broken

@@ -1,0 +1,36 @@
+from odoo import api, fields, models
+
+
+class CollectionPaymentPlanLine(models.Model):
+    _name = "collection.payment.plan.line"
+    _description = "Payment Plan Installment"
+    _order = "date, id"
+
+    plan_id = fields.Many2one(
+        "collection.payment.plan", required=True, ondelete="cascade", index=True
+    )
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    amount_paid = fields.Monetary(compute="_compute_amount_paid", store=True)
+    state = fields.Selection(
+        [("open", "Open"), ("partial", "Partly paid"), ("paid", "Paid")],
+        compute="_compute_amount_paid",
+        store=True,
+    )
+
+    @api.depends("amount", "plan_id.amount_total", "plan_id.move_ids.amount_residual")
+    def _compute_amount_paid(self):
+        """What was paid on the plan's invoices since it was made fills the installments in
+        date order."""
+        for plan in self.plan_id:
+            paid = plan.amount_total - sum(plan.move_ids.mapped("amount_residual"))
+            for line in plan.line_ids.sorted(lambda line: (line.date, line.id)):
+                line.amount_paid = min(max(paid, 0.0), line.amount)
+                paid -= line.amount_paid
+                if plan.currency_id.compare_amounts(line.amount_paid, line.amount) >= 0:
+                    line.state = "paid"
+                elif plan.currency_id.is_zero(line.amount_paid):
+                    line.state = "open"
+                else:
+                    line.state = "partial"

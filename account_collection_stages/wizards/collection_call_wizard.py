@@ -1,0 +1,306 @@
+from datetime import time, timedelta
+
+import pytz
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..models.collection_contact_rules import CALL_WINDOW
+
+OUTCOMES = [
+    ("no_answer", "No answer"),
+    ("left_message", "Left a message"),
+    ("promise_to_pay", "Promise to pay"),
+    ("plan_requested", "Payment plan requested"),
+    ("dispute", "Dispute"),
+    ("wrong_contact", "Wrong contact"),
+    ("refused", "Refused to pay"),
+    ("already_paid", "Says already paid"),
+]
+
+
+class CollectionCallWizard(models.TransientModel):
+    """Log a collection call and act on its outcome."""
+
+    _name = "collection.call.wizard"
+    _description = "Log a collection call"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Spoke with",
+        domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
+        "('state', '=', 'posted'), "
+        "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+    )
+    activity_id = fields.Many2one("mail.activity", string="Call activity")
+    outcome = fields.Selection(OUTCOMES, required=True)
+    promise_date = fields.Date()
+    promise_amount = fields.Monetary()
+    dispute_reason = fields.Char()
+    right_contact_id = fields.Many2one(
+        "res.partner",
+        string="Right contact",
+        domain="[('parent_id', '=', partner_id)]",
+        help="The person in charge of payments, to call next time.",
+    )
+    note = fields.Html()
+    override_reason = fields.Char(
+        string="Override the contact rules because",
+        help="Collection managers only: why this call is made although the contact rules "
+        "forbid it now. The reason is logged.",
+    )
+    currency_id = fields.Many2one(related="partner_id.company_id.currency_id")
+    company_currency_id = fields.Many2one("res.currency", compute="_compute_balance")
+    balance = fields.Monetary(
+        string="Balance of the invoices",
+        compute="_compute_balance",
+        currency_field="company_currency_id",
+    )
+    payment_score = fields.Integer(related="partner_id.collection_payment_score")
+    payment_rating = fields.Selection(related="partner_id.collection_payment_rating")
+    on_time_ratio = fields.Float(related="partner_id.collection_on_time_ratio")
+    avg_days_late = fields.Float(related="partner_id.collection_avg_days_late")
+    broken_promises = fields.Integer(related="partner_id.collection_broken_promises")
+    broken_plans = fields.Integer(related="partner_id.collection_broken_plans")
+    unreconciled_payment_ids = fields.Many2many(
+        "account.move.line",
+        string="Unreconciled payments",
+        compute="_compute_unreconciled_payment_ids",
+    )
+
+    @api.depends("move_ids")
+    def _compute_balance(self):
+        for wizard in self:
+            wizard.company_currency_id = self.env.company.currency_id
+            wizard.balance = sum(wizard.move_ids.mapped("amount_residual_signed"))
+
+    @api.depends("partner_id")
+    def _compute_unreconciled_payment_ids(self):
+        for wizard in self:
+            wizard.unreconciled_payment_ids = self.env["account.move.line"].search(
+                [
+                    ("partner_id", "child_of", wizard.partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("parent_state", "=", "posted"),
+                    ("account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", "<", 0),
+                ]
+            )
+
+    @api.model
+    def _open_for(self, partner, moves=None, activity=None):
+        if moves is None:
+            moves = partner._collection_overdue_moves()
+        contact = partner._collection_invoice_contacts()[:1]
+        wizard = self.create(
+            {
+                "partner_id": partner.id,
+                "contact_id": contact.id,
+                "move_ids": [Command.set(moves.ids)],
+                "activity_id": activity and activity.id,
+                "outcome": "no_answer",
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a collection call"),
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------ checks
+    def _check_input(self):
+        today = fields.Date.context_today(self)
+        if not self.move_ids and self.outcome in ("promise_to_pay", "plan_requested", "dispute"):
+            raise UserError(self.env._("Choose the invoices the call was about."))
+        if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
+            raise UserError(self.env._("All the invoices must be the customer's."))
+        if self.outcome == "promise_to_pay":
+            if not self.promise_date or self.promise_date <= today:
+                raise UserError(self.env._("The promised payment date must be after today."))
+            currency = self.company_currency_id
+            if currency.compare_amounts(self.promise_amount, 0) <= 0:
+                raise UserError(self.env._("The promised amount must be more than zero."))
+            if currency.compare_amounts(self.promise_amount, self.balance) > 0:
+                raise UserError(
+                    self.env._(
+                        "The promised amount cannot be more than the balance of the invoices."
+                    )
+                )
+        if self.outcome == "dispute" and not (self.dispute_reason or "").strip():
+            raise UserError(self.env._("Say what the customer disputes."))
+        if self.outcome == "wrong_contact" and not self.right_contact_id:
+            raise UserError(self.env._("Who is the right contact? Choose or create them."))
+
+    def _check_contact_rules(self):
+        if self.override_reason and self.override_reason.strip():
+            if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
+                raise AccessError(
+                    self.env._("Only a collection manager can override the contact rules.")
+                )
+            return
+        self.env["collection.contact.rules"]._check_call(self.partner_id.commercial_partner_id)
+
+    # ------------------------------------------------------------------ confirm
+    def action_confirm(self):
+        self.ensure_one()
+        self._check_input()
+        self._check_contact_rules()
+        partner = self.partner_id.commercial_partner_id
+        now = fields.Datetime.now()
+        note = self.note or ""
+        if self.override_reason:
+            note = self.env._(
+                "Contact rules overridden by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=self.override_reason,
+            )
+        call = self.env["collection.event"].create(
+            {
+                "partner_id": partner.id,
+                "kind": "call",
+                "move_ids": [Command.set(self.move_ids.ids)],
+                "call_outcome": self.outcome,
+                "call_time": now,
+                "contact_id": self.contact_id.id,
+                "note": note,
+                "amount_overdue": self.balance,
+            }
+        )
+        call._collection_log_on_partner()
+        activity = self.activity_id or self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("collection_stage_id.kind", "=", "call"),
+            ],
+            limit=1,
+        )
+        if activity:
+            outcome = dict(OUTCOMES)[self.outcome]
+            activity.action_feedback(feedback=outcome)
+        return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
+            "type": "ir.actions.act_window_close"
+        }
+
+    # ----------------------------------------------------------------- outcomes
+    def _outcome_promise_to_pay(self, partner, call):
+        grace = timedelta(days=self.env.company.collection_promise_grace_days)
+        self.move_ids.write({"collection_hold_until": self.promise_date + grace})
+        self.env["collection.event"].create(
+            {
+                "partner_id": partner.id,
+                "kind": "promise",
+                "move_ids": [Command.set(self.move_ids.ids)],
+                "promise_date": self.promise_date,
+                "promise_amount": self.promise_amount,
+                "promise_state": "open",
+                "contact_id": self.contact_id.id,
+            }
+        )._collection_log_on_partner()
+
+    def _outcome_dispute(self, partner, call):
+        self.move_ids.write(
+            {"collection_disputed": True, "collection_dispute_reason": self.dispute_reason}
+        )
+        managers = self.env.ref("account_collection_stages.group_collection_manager").users
+        manager = managers.filtered(
+            lambda u: not u.share and self.env.company in u.company_ids and u.id != 1
+        )[:1]
+        activity = partner.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Resolve a dispute"),
+            note=self.env._(
+                "%(invoices)s disputed: %(reason)s",
+                invoices=", ".join(self.move_ids.mapped("name")),
+                reason=self.dispute_reason,
+            ),
+            user_id=(manager or self.env.user).id,
+        )
+        self.env["collection.event"].create(
+            {
+                "partner_id": partner.id,
+                "kind": "dispute",
+                "move_ids": [Command.set(self.move_ids.ids)],
+                "activity_id": activity.id,
+                "note": self.dispute_reason,
+            }
+        )._collection_log_on_partner()
+
+    def _outcome_plan_requested(self, partner, call):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment plan"),
+            "res_model": "collection.payment.plan",
+            "views": [(False, "form")],
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_move_ids": [Command.set(self.move_ids.ids)],
+            },
+        }
+
+    def _outcome_no_answer(self, partner, call):
+        self._schedule_next_call(partner, self.contact_id)
+
+    def _outcome_left_message(self, partner, call):
+        self._schedule_next_call(partner, self.contact_id)
+
+    def _outcome_wrong_contact(self, partner, call):
+        self._schedule_next_call(partner, self.right_contact_id)
+
+    def _outcome_refused(self, partner, call):
+        self.env["collection.engine"]._collection_escalate(self.move_ids)
+
+    def _outcome_already_paid(self, partner, call):
+        payments = self.unreconciled_payment_ids
+        lines = ", ".join(
+            f"{line.move_id.name} ({line.date}: {-line.amount_residual:.2f})" for line in payments
+        ) or self.env._("none found")
+        partner.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Check the customer's payment"),
+            note=self.env._(
+                "The customer says %(invoices)s is paid. Unreconciled payments: %(payments)s",
+                invoices=", ".join(self.move_ids.mapped("name")),
+                payments=lines,
+            ),
+            user_id=self.env.user.id,
+        )
+
+    def _schedule_next_call(self, partner, contact):
+        """A new call activity on the first day the contact rules allow, tomorrow at the
+        earliest."""
+        rules = self.env["collection.contact.rules"]
+        tz = rules._partner_tz(partner)
+        tomorrow = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date() + timedelta(
+            days=1
+        )
+        when, _reason = rules._next_call(partner, rules._to_utc(tz, tomorrow, time(CALL_WINDOW[0])))
+        if when is None:
+            return
+        deadline = pytz.utc.localize(when).astimezone(tz).date()
+        stage = self.env["collection.stage"].search(
+            [("company_id", "=", self.env.company.id), ("kind", "=", "call")], limit=1
+        )
+        activity_type = stage.activity_type_id or self.env.ref(
+            "account_collection_stages.mail_activity_type_collection_call"
+        )
+        partner.activity_schedule(
+            activity_type_id=activity_type.id,
+            date_deadline=deadline,
+            summary=self.env._("Call %(contact)s again", contact=contact.name or partner.name),
+            user_id=self.env.user.id,
+            collection_stage_id=stage.id,
+        )

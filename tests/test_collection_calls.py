@@ -1,0 +1,166 @@
+"""Logging a call, and what each outcome does."""
+
+from datetime import datetime, timedelta
+
+from odoo.exceptions import UserError
+from odoo.tests import freeze_time, tagged
+
+from .common import DAY0, CollectionCase
+
+NOON = datetime.combine(DAY0, datetime.min.time()) + timedelta(hours=12)
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionCalls(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.write({"phone": "+1 555 0100", "tz": "UTC"})
+        cls.move = cls._invoice(cls.customer, 40)
+
+    def call(self, outcome, when=NOON, **values):
+        with freeze_time(when):
+            action = self.move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write({"outcome": outcome, **values})
+            return wizard.action_confirm()
+
+    def test_the_call_activity_is_done_and_logged(self):
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        self.assertEqual(len(activity), 1)
+        with freeze_time(NOON):
+            action = activity.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            self.assertEqual(wizard.move_ids, self.move)
+            self.assertEqual(wizard.activity_id, activity)
+            wizard.write({"outcome": "refused", "note": "<p>Will not pay before the audit</p>"})
+            wizard.action_confirm()
+        self.assertFalse(activity.exists())
+        call = self.events(self.customer, "call").filtered("call_outcome")
+        self.assertEqual(call.call_outcome, "refused")
+        self.assertEqual(call.call_time, NOON)
+        self.assertIn("audit", str(call.note))
+        # Refusing moves the invoice on to the next stage.
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+
+    def test_promise_to_pay_holds_then_breaks(self):
+        self.run_engine()
+        promise_day = DAY0 + timedelta(days=10)
+        self.call("promise_to_pay", promise_date=promise_day, promise_amount=1000.0)
+        self.assertEqual(self.move.collection_hold_until, promise_day + timedelta(days=3))
+        promise = self.events(self.customer, "promise")
+        self.assertEqual((promise.promise_state, promise.promise_amount), ("open", 1000.0))
+        reminders = len(self.reminders(self.customer))
+        self.run_engine(DAY0 + timedelta(days=13))
+        self.assertEqual(promise.promise_state, "open")
+        self.assertEqual(len(self.reminders(self.customer)), reminders)
+        self.run_engine(DAY0 + timedelta(days=14))
+        self.assertEqual(promise.promise_state, "broken")
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+
+    def test_promise_kept(self):
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        self._pay(self.move, day=DAY0 + timedelta(days=4))
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(self.events(self.customer, "promise").promise_state, "kept")
+        self.assertEqual(self.customer.collection_broken_promises, 0)
+
+    def test_dispute_stops_reminders_until_resolved(self):
+        self.call("dispute", dispute_reason="Goods arrived damaged")
+        self.assertTrue(self.move.collection_disputed)
+        self.assertEqual(self.move.collection_dispute_reason, "Goods arrived damaged")
+        todo = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("summary", "=", "Resolve a dispute"),
+            ]
+        )
+        self.assertEqual(len(todo), 1)
+        self.assertTrue(
+            todo.user_id.has_group("account_collection_stages.group_collection_manager")
+        )
+        self.run_engine()
+        self.assertFalse(self.reminders(self.customer))
+        self.move.action_collection_dispute_confirmed()
+        self.assertFalse(self.move.collection_disputed)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_dispute_customer_right_proposes_a_credit_note(self):
+        self.call("dispute", dispute_reason="Billed twice")
+        action = self.move.action_collection_dispute_customer_right()
+        self.assertEqual(action["res_model"], "account.move.reversal")
+        self.assertEqual(action["context"]["active_ids"], self.move.ids)
+        self.assertFalse(self.move.collection_disputed)
+        with self.assertRaisesRegex(UserError, "not disputed"):
+            self.move.action_collection_dispute_confirmed()
+
+    def test_plan_requested_opens_the_plan(self):
+        action = self.call("plan_requested")
+        self.assertEqual(action["res_model"], "collection.payment.plan")
+        self.assertEqual(action["context"]["default_partner_id"], self.customer.id)
+
+    def test_no_answer_schedules_the_next_attempt(self):
+        self.call("no_answer")
+        nxt = self.collection_activities(self.customer)
+        self.assertEqual(len(nxt), 1)
+        self.assertEqual(nxt.date_deadline, DAY0 + timedelta(days=1))
+        self.assertEqual(nxt.activity_type_id.category, "phonecall")
+
+    def test_wrong_contact_asks_for_the_right_one(self):
+        with self.assertRaisesRegex(UserError, "right contact"):
+            self.call("wrong_contact")
+        self.assertFalse(self.events(self.customer, "call"))
+        right = self.env["res.partner"].create(
+            {"name": "Maria Payables", "parent_id": self.customer.id, "type": "invoice"}
+        )
+        self.call("wrong_contact", right_contact_id=right.id)
+        self.assertIn("Maria Payables", self.collection_activities(self.customer).summary)
+
+    def test_already_paid_lists_unreconciled_payments(self):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+                "date": DAY0,
+            }
+        )
+        payment.action_post()
+        with freeze_time(NOON):
+            action = self.move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            self.assertEqual(len(wizard.unreconciled_payment_ids), 1)
+            wizard.write({"outcome": "already_paid"})
+            wizard.action_confirm()
+        todo = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("summary", "=", "Check the customer's payment"),
+            ]
+        )
+        self.assertIn(payment.move_id.name, str(todo.note))
+
+    def test_bad_promises_are_refused_and_nothing_is_written(self):
+        cases = [
+            ({"promise_date": DAY0 - timedelta(days=1), "promise_amount": 100.0}, "after today"),
+            ({"promise_date": DAY0, "promise_amount": 100.0}, "after today"),
+            ({"promise_date": DAY0 + timedelta(days=5), "promise_amount": 0.0}, "more than zero"),
+            (
+                {"promise_date": DAY0 + timedelta(days=5), "promise_amount": 1000.01},
+                "more than the balance",
+            ),
+        ]
+        for values, message in cases:
+            with self.subTest(message=message), self.assertRaisesRegex(UserError, message):
+                self.call("promise_to_pay", **values)
+        self.assertFalse(self.events(self.customer))
+        self.assertFalse(self.move.collection_hold_until)
+        with self.assertRaisesRegex(UserError, "what the customer disputes"):
+            self.call("dispute", dispute_reason=" ")
+        self.assertFalse(self.move.collection_disputed)

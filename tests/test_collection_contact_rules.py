@@ -1,0 +1,102 @@
+"""Who may be called, and when: Regulation F's limits, calling hours, cease communication."""
+
+from datetime import datetime, timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from .common import DAY0, CollectionCase
+
+
+def at(day_offset, hour, minute=0):
+    return datetime.combine(DAY0 + timedelta(days=day_offset), datetime.min.time()) + timedelta(
+        hours=hour, minutes=minute
+    )
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionContactRules(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.consumer = cls._customer("Jane Doe", is_company=False, tz="UTC")
+        cls.move = cls._invoice(cls.consumer, 40)
+
+    def call(self, when, outcome="no_answer", partner=None, **values):
+        partner = partner or self.consumer
+        with freeze_time(when):
+            action = partner.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write({"outcome": outcome, **values})
+            return wizard.action_confirm()
+
+    def test_consumer_by_default(self):
+        self.assertTrue(self.consumer.collection_is_consumer)
+        self.assertFalse(self.customer.collection_is_consumer)
+
+    def test_seven_calls_in_seven_days(self):
+        for offset, hour in ((0, 9), (0, 11), (0, 15), (1, 9), (1, 14), (2, 10), (2, 16)):
+            self.call(at(offset, hour))
+        with self.assertRaisesRegex(UserError, "before 2026-03-09 09:00 .UTC.: 7 calls"):
+            self.call(at(3, 10))
+        self.call(at(7, 9))
+        self.assertEqual(len(self.events(self.consumer, "call").filtered("call_outcome")), 8)
+
+    def test_seven_days_after_a_conversation(self):
+        self.call(at(0, 10), "refused")
+        with self.assertRaisesRegex(UserError, "before 2026-03-09 08:00 .UTC.: a conversation"):
+            self.call(at(6, 18))
+        self.call(at(7, 8))
+
+    def test_calling_hours_in_the_customer_time_zone(self):
+        new_york = self._customer("John Roe", is_company=False, tz="America/New_York")
+        self._invoice(new_york, 40)
+        # 12:30 UTC is 07:30 in New York (EST in March before DST).
+        with self.assertRaisesRegex(UserError, "before 2026-03-02 08:00 .America/New_York."):
+            self.call(at(0, 12, 30), partner=new_york)
+        self.call(at(0, 13, 30), partner=new_york)
+        rome = self._customer("Mario Rossi", is_company=False, tz="Europe/Rome")
+        self._invoice(rome, 40)
+        # 20:30 UTC is 21:30 in Rome.
+        with self.assertRaisesRegex(UserError, "before 2026-03-03 08:00 .Europe/Rome."):
+            self.call(at(0, 20, 30), partner=rome)
+        self.call(at(0, 19, 30), partner=rome)
+
+    def test_rules_do_not_bind_business_debts_by_default(self):
+        self._invoice(self.customer, 40)
+        self.customer.tz = "UTC"
+        for hour in range(8, 16):
+            self.call(at(0, hour), partner=self.customer)
+        self.call(at(0, 22), partner=self.customer)
+        self.env.company.collection_contact_rules = "all"
+        with self.assertRaisesRegex(UserError, "may not be called before"):
+            self.call(at(0, 23), partner=self.customer)
+
+    def test_cease_communication(self):
+        self.consumer.collection_no_contact = True
+        with self.assertRaisesRegex(UserError, "cease communication"):
+            self.call(at(0, 10))
+        self.run_engine()
+        self.assertFalse(self.reminders(self.consumer))
+        self.assertFalse(self.collection_activities(self.consumer))
+
+    def test_engine_schedules_the_call_when_allowed(self):
+        self.call(at(0, 10), "refused")
+        self.run_engine(DAY0 + timedelta(days=1))
+        activity = self.collection_activities(self.consumer)
+        self.assertEqual(activity.date_deadline, DAY0 + timedelta(days=7))
+
+    def test_manager_override_is_logged_and_only_for_managers(self):
+        self.call(at(0, 10), "refused")
+        clerk = new_test_user(self.env, "clerk", groups="account.group_account_invoice")
+        with freeze_time(at(1, 10)):
+            action = self.consumer.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write({"outcome": "no_answer", "override_reason": "Customer asked us to call"})
+            with self.assertRaises(AccessError):
+                wizard.with_user(clerk).action_confirm()
+            wizard.action_confirm()
+        logged = self.events(self.consumer, "call").filtered(
+            lambda e: e.call_outcome == "no_answer"
+        )
+        self.assertIn("Customer asked us to call", str(logged.note))

@@ -1,0 +1,191 @@
+"""Payment plans: the schedule, approval by payment history, and how plans end."""
+
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from .common import DAY0, CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionPlans(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.move = cls._invoice(cls.customer, 40)
+
+    def plan(self, moves=None, **values):
+        moves = moves if moves is not None else self.move
+        return self.env["collection.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(moves.ids)],
+                "first_date": DAY0 + timedelta(days=1),
+                **values,
+            }
+        )
+
+    def rate(self, partner, rating):
+        partner.collection_payment_rating = rating
+
+    def test_schedule_adds_up_with_rounding_in_the_last_line(self):
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=3)
+        plan.action_confirm()
+        self.assertEqual(plan.line_ids.mapped("amount"), [333.33, 333.33, 333.34])
+        self.assertEqual(
+            plan.line_ids.mapped("date"),
+            [
+                DAY0 + timedelta(days=1),
+                DAY0 + timedelta(days=1, weeks=0) + timedelta(days=31),
+                DAY0 + timedelta(days=1) + timedelta(days=31 + 30),
+            ],
+        )
+        with_down = self.plan(
+            moves=self._invoice(self.customer, 35, amount=1000.0),
+            installment_count=3,
+            down_payment=100.0,
+            interval="weekly",
+        )
+        with_down.action_confirm()
+        self.assertEqual(with_down.line_ids.mapped("amount"), [100.0, 300.0, 300.0, 300.0])
+        self.assertEqual(with_down.line_ids[1].date - with_down.line_ids[0].date, timedelta(days=7))
+
+    def test_schedule_in_a_currency_without_decimals(self):
+        yen = self.env.ref("base.JPY")
+        yen.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": yen.id,
+                "rate": 150.0,
+                "name": DAY0 - timedelta(days=400),
+                "company_id": self.env.company.id,
+            }
+        )
+        move = self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=DAY0 - timedelta(days=40),
+            amounts=[1000.0],
+            taxes=[],
+            post=True,
+            currency=yen,
+        )
+        self.rate(self.customer, "good")
+        plan = self.plan(moves=move, installment_count=3)
+        plan.action_confirm()
+        self.assertEqual(plan.currency_id, yen)
+        self.assertEqual(plan.line_ids.mapped("amount"), [333.0, 333.0, 334.0])
+        self.assertEqual(sum(plan.line_ids.mapped("amount")), 1000.0)
+
+    def test_good_customer_plan_is_active_at_once_and_emailed(self):
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(self.move.collection_plan_id, plan)
+        email = plan.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn("your payment plan", email.subject)
+        self.assertEqual(email.partner_ids, self.customer)
+        self.assertIn("500.00", str(email.body))
+        self.run_engine()
+        self.assertFalse(self.reminders(self.customer))
+        self.assertFalse(self.collection_activities(self.customer))
+
+    def test_fair_or_poor_customer_needs_a_manager(self):
+        clerk = new_test_user(self.env, "clerk", groups="account.group_account_invoice")
+        for rating in ("fair", "poor", "none"):
+            with self.subTest(rating=rating):
+                self.rate(self.customer, rating)
+                plan = self.plan(moves=self._invoice(self.customer, 40), installment_count=2)
+                plan.with_user(clerk).action_confirm()
+                self.assertEqual(plan.state, "to_approve")
+                self.assertTrue(plan.activity_ids)
+                with self.assertRaises(AccessError):
+                    plan.with_user(clerk).action_approve()
+                self.assertEqual(plan.state, "to_approve")
+                plan.action_approve()
+                self.assertEqual(plan.state, "active")
+                self.assertEqual(plan.approved_by_id, self.env.user)
+
+    def test_payments_fill_installments_and_plan_ends_done(self):
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self._pay(self.move, amount=700.0, day=DAY0 + timedelta(days=1))
+        self.assertEqual(plan.line_ids.mapped("amount_paid"), [500.0, 200.0])
+        self.assertEqual(plan.line_ids.mapped("state"), ["paid", "partial"])
+        self._pay(self.move, amount=300.0, day=DAY0 + timedelta(days=20))
+        self.run_engine(DAY0 + timedelta(days=21))
+        self.assertEqual(plan.state, "done")
+        self.assertFalse(self.move.collection_plan_id)
+
+    def test_unpaid_installment_breaks_the_plan(self):
+        self.run_engine()
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        # First installment due DAY0+1, grace 5 days: broken from DAY0+7 on.
+        self.run_engine(DAY0 + timedelta(days=6))
+        self.assertEqual(plan.state, "active")
+        self.run_engine(DAY0 + timedelta(days=7))
+        self.assertEqual(plan.state, "broken")
+        self.assertEqual(self.customer.collection_broken_plans, 1)
+        self.assertFalse(self.move.collection_plan_id)
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        broken = self.events(self.customer, "plan").filtered(lambda e: "broken" in str(e.note))
+        self.assertEqual(len(broken), 1)
+        self.run_engine(DAY0 + timedelta(days=31))
+        self.assertEqual(len(self.reminders(self.customer)), 2)
+
+    def test_bad_plans_are_refused_and_nothing_is_written(self):
+        other = self._customer("Deco Addict")
+        paid = self._invoice(self.customer, 50)
+        self._pay(paid, day=DAY0)
+        disputed = self._invoice(self.customer, 45)
+        disputed.collection_disputed = True
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        in_euro = self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=DAY0 - timedelta(days=40),
+            amounts=[100.0],
+            taxes=[],
+            post=True,
+            currency=euro,
+        )
+        cases = [
+            ({"installment_count": 0}, self.move, "at least one installment"),
+            ({"down_payment": 1000.01}, self.move, "more than the total"),
+            ({}, paid, "nothing left to pay"),
+            ({}, disputed, "disputed"),
+            ({}, self.move | self._invoice(other, 40), "one customer"),
+            ({}, self.move | in_euro, "one currency"),
+        ]
+        for values, moves, message in cases:
+            with self.subTest(message=message):
+                plan = self.plan(moves=moves, **values)
+                with self.assertRaisesRegex(ValidationError, message):
+                    plan.action_confirm()
+                self.assertEqual(plan.state, "draft")
+                self.assertFalse(plan.line_ids)
+                self.assertFalse(moves.collection_plan_id)
+
+    def test_plan_from_a_call(self):
+        self.rate(self.customer, "good")
+        with freeze_time(DAY0):
+            action = self.move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.outcome = "plan_requested"
+            plan_action = wizard.action_confirm()
+        plan = (
+            self.env["collection.payment.plan"]
+            .with_context(**plan_action["context"])
+            .create({"installment_count": 4})
+        )
+        self.assertEqual(plan.move_ids, self.move)
+        plan.action_confirm()
+        self.assertEqual(len(plan.line_ids), 4)

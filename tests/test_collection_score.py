@@ -1,0 +1,60 @@
+"""The payment score from a prepared history, with exact numbers."""
+
+from datetime import timedelta
+
+from odoo.tests import freeze_time, tagged
+
+from .common import DAY0, CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionScore(CollectionCase):
+    def test_no_history(self):
+        self.assertEqual(self.customer.collection_payment_rating, "none")
+        with freeze_time(DAY0):
+            self.customer.action_collection_recompute_score()
+        self.assertEqual(self.customer.collection_payment_rating, "none")
+
+    def test_score_on_a_prepared_history(self):
+        on_time = self._invoice(self.customer, 100, amount=3000.0)
+        late = self._invoice(self.customer, 80, amount=1000.0)
+        with freeze_time(DAY0):
+            self._pay(on_time, day=DAY0 - timedelta(days=100))
+            self._pay(late, day=DAY0 - timedelta(days=80 - 14))
+        # On time: 3,000 of 4,000 = 75 %; days late: 14 x 1,000 / 4,000 = 3.5;
+        # score = 75 - 0.5 x 3.5 = 73.25 -> 73, good.
+        self.assertEqual(self.customer.collection_on_time_ratio, 75.0)
+        self.assertEqual(self.customer.collection_avg_days_late, 3.5)
+        self.assertEqual(self.customer.collection_payment_score, 73)
+        self.assertEqual(self.customer.collection_payment_rating, "good")
+
+        # An unpaid invoice 20 days overdue and a broken promise on it.
+        unpaid = self._invoice(self.customer, 20, amount=1000.0)
+        with freeze_time(DAY0 - timedelta(days=10)):
+            action = unpaid.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write(
+                {
+                    "outcome": "promise_to_pay",
+                    "promise_date": DAY0 - timedelta(days=8),
+                    "promise_amount": 1000.0,
+                }
+            )
+            wizard.action_confirm()
+        self.run_engine()
+        # On time: 3,000 of 5,000 = 60 %; days late: (14 x 1,000 + 20 x 1,000) / 5,000 = 6.8;
+        # score = 60 - 3.4 - 10 = 46.6 -> 47, fair.
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+        self.assertEqual(self.customer.collection_on_time_ratio, 60.0)
+        self.assertEqual(self.customer.collection_avg_days_late, 6.8)
+        self.assertEqual(self.customer.collection_payment_score, 47)
+        self.assertEqual(self.customer.collection_payment_rating, "fair")
+
+    def test_chronic_late_payer_is_poor(self):
+        for days in (200, 150, 100):
+            move = self._invoice(self.customer, days, amount=500.0)
+            with freeze_time(DAY0):
+                self._pay(move, day=DAY0 - timedelta(days=days - 60))
+        # Never on time, 60 days late on average: 0 - 30 -> 0, poor.
+        self.assertEqual(self.customer.collection_payment_score, 0)
+        self.assertEqual(self.customer.collection_payment_rating, "poor")
