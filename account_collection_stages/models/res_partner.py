@@ -121,19 +121,26 @@ class ResPartner(models.Model):
         return contacts or self
 
     def _collection_overdue_moves(self):
-        return (
-            self.env["account.move"]
-            .search(
-                [
-                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "=", self.env.company.id),
-                    ("state", "=", "posted"),
-                    ("move_type", "=", "out_invoice"),
-                    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-                    ("invoice_date_due", "<", fields.Date.context_today(self)),
-                ]
-            )
-            .filtered("collection_overdue")
+        """The customers' posted invoices of the current company with an installment past due."""
+        today = fields.Date.context_today(self)
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "posted"),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                (
+                    "line_ids",
+                    "any",
+                    [
+                        ("account_type", "=", "asset_receivable"),
+                        ("reconciled", "=", False),
+                        ("amount_residual", ">", 0),
+                        ("date_maturity", "<", today),
+                    ],
+                ),
+            ]
         )
 
     def action_collection_send_reminder(self):
