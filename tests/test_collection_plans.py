@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -30,49 +32,51 @@ class TestCollectionPlans(CollectionCase):
     def rate(self, partner, rating):
         partner.collection_payment_rating = rating
 
+    def _foreign_invoice(self, currency, amount, days=40):
+        currency.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": currency.id,
+                "rate": 150.0 if currency.decimal_places == 0 else 0.9,
+                "name": DAY0 - timedelta(days=400),
+                "company_id": self.env.company.id,
+            }
+        )
+        return self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=DAY0 - timedelta(days=days),
+            amounts=[amount],
+            taxes=[],
+            post=True,
+            currency=currency,
+        )
+
     def test_schedule_adds_up_with_rounding_in_the_last_line(self):
         self.rate(self.customer, "good")
-        plan = self.plan(installment_count=3)
+        euro = self.env.ref("base.EUR")
+        plan = self.plan(moves=self._foreign_invoice(euro, 1000.0), installment_count=3)
         plan.action_confirm()
+        self.assertEqual(plan.currency_id, euro)
         self.assertEqual(plan.line_ids.mapped("amount"), [333.33, 333.33, 333.34])
+        first = DAY0 + timedelta(days=1)
         self.assertEqual(
             plan.line_ids.mapped("date"),
-            [
-                DAY0 + timedelta(days=1),
-                DAY0 + timedelta(days=1, weeks=0) + timedelta(days=31),
-                DAY0 + timedelta(days=1) + timedelta(days=31 + 30),
-            ],
+            [first, first + relativedelta(months=1), first + relativedelta(months=2)],
         )
         with_down = self.plan(
-            moves=self._invoice(self.customer, 35, amount=1000.0),
             installment_count=3,
             down_payment=100.0,
             interval="weekly",
         )
         with_down.action_confirm()
         self.assertEqual(with_down.line_ids.mapped("amount"), [100.0, 300.0, 300.0, 300.0])
+        self.assertEqual(sum(with_down.line_ids.mapped("amount")), with_down.amount_total)
         self.assertEqual(with_down.line_ids[1].date - with_down.line_ids[0].date, timedelta(days=7))
 
     def test_schedule_in_a_currency_without_decimals(self):
         yen = self.env.ref("base.JPY")
-        yen.active = True
-        self.env["res.currency.rate"].create(
-            {
-                "currency_id": yen.id,
-                "rate": 150.0,
-                "name": DAY0 - timedelta(days=400),
-                "company_id": self.env.company.id,
-            }
-        )
-        move = self.init_invoice(
-            "out_invoice",
-            partner=self.customer,
-            invoice_date=DAY0 - timedelta(days=40),
-            amounts=[1000.0],
-            taxes=[],
-            post=True,
-            currency=yen,
-        )
+        move = self._foreign_invoice(yen, 1000.0)
         self.rate(self.customer, "good")
         plan = self.plan(moves=move, installment_count=3)
         plan.action_confirm()
