@@ -32,6 +32,11 @@
         "views/res_config_settings_views.xml",
         "views/account_collection_stages_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_collection_stages/static/src/**/*",
+        ],
+    },
     "demo": [
         "demo/collection_demo.xml",
     ],

@@ -583,7 +583,7 @@ class CollectionEngine(models.AbstractModel):
         company = self.env.company
         return (
             partner.collection_responsible_id
-            or moves.invoice_user_id.filtered(lambda u: not u.share)[:1]
+            or moves.invoice_user_id.filtered(lambda u: u.active and not u.share)[:1]
             or company.collection_default_user_id
             or self.env.ref("base.user_admin", raise_if_not_found=False)
             or self.env.user

@@ -1,0 +1,20 @@
+import { Activity } from "@mail/core/web/activity";
+import { patch } from "@web/core/utils/patch";
+
+patch(Activity.prototype, {
+    /** Collection calls are done by logging them: the wizard records the outcome and acts. */
+    async onClickCollectionLogCall() {
+        const thread = this.thread;
+        const action = await this.env.services.orm.call(
+            "mail.activity",
+            "action_collection_log_call",
+            [[this.props.activity.id]]
+        );
+        await this.env.services.action.doAction(action, {
+            onClose: () => {
+                this.props.onActivityChanged(thread);
+                thread.fetchNewMessages();
+            },
+        });
+    },
+});
