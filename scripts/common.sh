@@ -1,6 +1,8 @@
 # Shared settings and helpers for the project's scripts. Sourced, never run.
 # shellcheck shell=bash
 set -euo pipefail
+# runuser and friends live in sbin, which a minimal PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-/opt/odoo18}
