@@ -2,6 +2,16 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+CALL_OUTCOMES = [
+    ("no_answer", "No answer"),
+    ("left_message", "Left a message"),
+    ("promise_to_pay", "Promise to pay"),
+    ("plan_requested", "Payment plan requested"),
+    ("dispute", "Dispute"),
+    ("wrong_contact", "Wrong contact"),
+    ("refused", "Refused to pay"),
+    ("already_paid", "Says already paid"),
+]
 EVENT_KINDS = [
     ("reminder", "Overdue reminder"),
     ("call", "Call"),
@@ -47,16 +57,7 @@ class CollectionEvent(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     call_outcome = fields.Selection(
-        [
-            ("no_answer", "No answer"),
-            ("left_message", "Left a message"),
-            ("promise_to_pay", "Promise to pay"),
-            ("plan_requested", "Payment plan requested"),
-            ("dispute", "Dispute"),
-            ("wrong_contact", "Wrong contact"),
-            ("refused", "Refused to pay"),
-            ("already_paid", "Says already paid"),
-        ],
+        CALL_OUTCOMES,
         help="Outcome of a call that was made; empty for a call that was only scheduled.",
     )
     call_time = fields.Datetime(help="When the call was made.")

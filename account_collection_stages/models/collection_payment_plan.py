@@ -227,10 +227,6 @@ class CollectionPaymentPlan(models.Model):
         )
 
     def _request_approval(self):
-        managers = self.env.ref("account_collection_stages.group_collection_manager").users
-        manager = managers.filtered(
-            lambda u: not u.share and self.company_id in u.company_ids and u.id != 1
-        )[:1]
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Approve the payment plan"),
@@ -240,7 +236,7 @@ class CollectionPaymentPlan(models.Model):
                 rating=self.payment_rating,
                 score=self.payment_score,
             ),
-            user_id=(manager or self.env.user).id,
+            user_id=self.company_id._collection_manager().id,
         )
 
     # -------------------------------------------------------------- daily check

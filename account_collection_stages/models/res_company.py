@@ -106,6 +106,17 @@ class ResCompany(models.Model):
             for template in templates.sudo():
                 template.copy({"company_id": company.id, "sequence": template.sequence})
 
+    def _collection_manager(self):
+        """A collection manager of the company, for the decisions only a manager takes; the
+        current user when there is none."""
+        self.ensure_one()
+        group = self.env.ref("account_collection_stages.group_collection_manager")
+        managers = group.users.filtered(
+            lambda u: u.active and not u.share and self in u.company_ids
+        )
+        preferred = self.collection_default_user_id & managers
+        return (preferred or managers)[:1] or self.env.user
+
     def _collection_finance_charge(self, amount, days):
         """Late interest on ``amount`` for ``days`` days plus the fixed fee, in company currency."""
         self.ensure_one()

@@ -6,17 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.collection_contact_rules import CALL_WINDOW
-
-OUTCOMES = [
-    ("no_answer", "No answer"),
-    ("left_message", "Left a message"),
-    ("promise_to_pay", "Promise to pay"),
-    ("plan_requested", "Payment plan requested"),
-    ("dispute", "Dispute"),
-    ("wrong_contact", "Wrong contact"),
-    ("refused", "Refused to pay"),
-    ("already_paid", "Says already paid"),
-]
+from ..models.collection_event import CALL_OUTCOMES
 
 
 class CollectionCallWizard(models.TransientModel):
@@ -39,7 +29,7 @@ class CollectionCallWizard(models.TransientModel):
         "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
     )
     activity_id = fields.Many2one("mail.activity", string="Call activity")
-    outcome = fields.Selection(OUTCOMES, required=True)
+    outcome = fields.Selection(CALL_OUTCOMES, required=True)
     promise_date = fields.Date()
     promise_amount = fields.Monetary()
     dispute_reason = fields.Char()
@@ -187,7 +177,7 @@ class CollectionCallWizard(models.TransientModel):
             limit=1,
         )
         if activity:
-            outcome = dict(OUTCOMES)[self.outcome]
+            outcome = dict(CALL_OUTCOMES)[self.outcome]
             activity.action_feedback(feedback=outcome)
         return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
             "type": "ir.actions.act_window_close"
@@ -213,10 +203,6 @@ class CollectionCallWizard(models.TransientModel):
         self.move_ids.write(
             {"collection_disputed": True, "collection_dispute_reason": self.dispute_reason}
         )
-        managers = self.env.ref("account_collection_stages.group_collection_manager").users
-        manager = managers.filtered(
-            lambda u: not u.share and self.env.company in u.company_ids and u.id != 1
-        )[:1]
         activity = partner.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Resolve a dispute"),
@@ -225,7 +211,7 @@ class CollectionCallWizard(models.TransientModel):
                 invoices=", ".join(self.move_ids.mapped("name")),
                 reason=self.dispute_reason,
             ),
-            user_id=(manager or self.env.user).id,
+            user_id=self.env.company._collection_manager().id,
         )
         self.env["collection.event"].create(
             {
