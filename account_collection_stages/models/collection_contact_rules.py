@@ -29,9 +29,24 @@ class CollectionContactRules(models.AbstractModel):
         return pytz.timezone(partner.tz or self.env.company.partner_id.tz or "UTC")
 
     @api.model
-    def _next_call(self, partner, now=None):
+    def _recent_calls(self, partners, now):
+        """{partner: calls made to it in the last 7 days, newest first}, in one query."""
+        calls = self.env["collection.event"].search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("kind", "=", "call"),
+                ("call_outcome", "!=", False),
+                ("call_time", ">", now - timedelta(days=WINDOW_DAYS)),
+            ],
+            order="call_time desc, id desc",
+        )
+        return calls.grouped("partner_id")
+
+    @api.model
+    def _next_call(self, partner, now=None, recent_calls=None):
         """(when, reason): the first UTC time a call to ``partner`` is allowed, not before
-        ``now``, and why it is not now; ``when`` is None when no call is allowed at all."""
+        ``now``, and why it is not now; ``when`` is None when no call is allowed at all.
+        ``recent_calls`` is what _recent_calls() gave for a batch of partners."""
         now = now or fields.Datetime.now()
         if partner.collection_no_contact:
             return None, self.env._("the customer asked to cease communication")
@@ -39,15 +54,9 @@ class CollectionContactRules(models.AbstractModel):
             return now, ""
         tz = self._partner_tz(partner)
         allowed, reason = now, ""
-        attempts = self.env["collection.event"].search(
-            [
-                ("partner_id", "=", partner.id),
-                ("kind", "=", "call"),
-                ("call_outcome", "!=", False),
-                ("call_time", ">", now - timedelta(days=WINDOW_DAYS)),
-            ],
-            order="call_time desc, id desc",
-        )
+        if recent_calls is None:
+            recent_calls = self._recent_calls(partner, now)
+        attempts = recent_calls.get(partner, self.env["collection.event"])
         if len(attempts) >= MAX_CALLS:
             candidate = attempts[MAX_CALLS - 1].call_time + timedelta(days=WINDOW_DAYS)
             if candidate > allowed:

@@ -432,6 +432,9 @@ class CollectionEngine(models.AbstractModel):
             )
         }
         todo = self.env.ref("mail.mail_activity_data_todo")
+        recent_calls = self.env["collection.contact.rules"]._recent_calls(
+            self.env["res.partner"].union(*partner_stage), fields.Datetime.now()
+        )
         model_id = self.env["ir.model"]._get_id("res.partner")
         company = self.env.company
         activity_vals, event_vals = [], []
@@ -444,7 +447,7 @@ class CollectionEngine(models.AbstractModel):
                 continue
             deadline = today
             if stage.kind == "call" and not proposal:
-                deadline = self._collection_call_day(partner, today)
+                deadline = self._collection_call_day(partner, today, recent_calls)
                 if not deadline:
                     continue  # cease communication: no calls
             moves = self.env["account.move"].union(*moves_by_partner[partner])
@@ -511,12 +514,12 @@ class CollectionEngine(models.AbstractModel):
         return self.env["collection.event"].create(event_vals)
 
     @api.model
-    def _collection_call_day(self, partner, today):
+    def _collection_call_day(self, partner, today, recent_calls):
         """The first day from ``today`` on which the contact rules allow calling the partner."""
         rules = self.env["collection.contact.rules"]
         tz = rules._partner_tz(partner)
         now = max(fields.Datetime.now(), rules._to_utc(tz, today, time(0)))
-        when, _reason = rules._next_call(partner, now)
+        when, _reason = rules._next_call(partner, now, recent_calls)
         return when and max(pytz.utc.localize(when).astimezone(tz).date(), today)
 
     def _collection_check_promises(self, partners, today):
