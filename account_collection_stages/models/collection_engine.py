@@ -350,28 +350,25 @@ class CollectionEngine(models.AbstractModel):
     def _collection_set_stages(self, new_stages, today=False):
         """Write the stages of many invoices at once and log the change in their chatter."""
         field = self.env["ir.model.fields"]._get("account.move", "collection_stage_id")
-        messages = []
+        notes = []
         by_stage = defaultdict(lambda: self.env["account.move"])
         for move, stage in new_stages.items():
             old = move.collection_stage_id
             by_stage[stage] |= move
-            messages.append(
+            notes.append(
                 {
                     "model": "account.move",
                     "res_id": move.id,
-                    "message_type": "notification",
-                    "subtype_id": self.env.ref("mail.mt_note").id,
-                    "author_id": self.env.ref("base.partner_root").id,
-                    "tracking_value_ids": [
-                        Command.create(
-                            {
-                                "field_id": field.id,
-                                "old_value_integer": old.id,
-                                "old_value_char": old.display_name or "",
-                                "new_value_integer": stage.id if stage else 0,
-                                "new_value_char": stage.display_name if stage else "",
-                            }
-                        )
+                    "record_name": move.name,
+                    "company_id": move.company_id.id,
+                    "tracking": [
+                        {
+                            "field_id": field.id,
+                            "old_value_integer": old.id or None,
+                            "old_value_char": old.display_name or "",
+                            "new_value_integer": stage.id if stage else None,
+                            "new_value_char": stage.display_name if stage else "",
+                        }
                     ],
                 }
             )
@@ -382,7 +379,7 @@ class CollectionEngine(models.AbstractModel):
                     "collection_stage_date": today or False,
                 }
             )
-        self.env["mail.message"].sudo().create(messages)
+        self.env["collection.chatter"]._log_notes(notes)
 
     def _collection_book_reminders(self, moves, today):
         """Record on the invoices that they got a reminder today."""
@@ -438,6 +435,8 @@ class CollectionEngine(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("res.partner")
         company = self.env.company
         activity_vals, event_vals = [], []
+        # Salespeople of all the invoices at once, for _collection_responsible.
+        self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
         for partner, stage in partner_stage.items():
             if (partner.id, stage.kind) in open_kinds:
                 continue

@@ -91,24 +91,17 @@ class CollectionEvent(models.Model):
         if not self:
             return
         kinds = dict(self._fields["kind"]._description_selection(self.env))
-        subtype = self.env.ref("mail.mt_note")
-        author = self.env.ref("base.partner_root")
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "model": "res.partner",
-                        "res_id": event.partner_id.id,
-                        "message_type": "notification",
-                        "subtype_id": subtype.id,
-                        "author_id": author.id,
-                        "body": event._collection_summary(kinds[event.kind]),
-                    }
-                    for event in self
-                ]
-            )
+        messages = self.env["collection.chatter"]._log_notes(
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": event.partner_id.id,
+                    "record_name": event.partner_id.display_name,
+                    "company_id": event.company_id.id,
+                    "body": event._collection_summary(kinds[event.kind]),
+                }
+                for event in self
+            ]
         )
         for event, message in zip(self, messages, strict=True):
             event.mail_message_id = message
