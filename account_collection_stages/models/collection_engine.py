@@ -638,12 +638,12 @@ class CollectionEngine(models.AbstractModel):
         all, in its customer's language. One rendering per invoice: wkhtmltopdf builds without
         patched Qt (Debian's) fail on several documents at once."""
         report = self.env["ir.actions.report"].with_context(report_pdf_no_attachment=True)
+        # The record, not its xml id: each lookup by name costs queries, per invoice.
+        invoice_report = self.env.ref("account.account_invoices").sudo()
         result = {}
         for move in moves:
             report_lang = report.with_context(lang=move.partner_id.lang)
-            content, kind = report_lang._pre_render_qweb_pdf(
-                "account.account_invoices", res_ids=move.ids
-            )
+            content, kind = report_lang._pre_render_qweb_pdf(invoice_report, res_ids=move.ids)
             name = move._get_invoice_report_filename()
             if kind == "pdf":
                 pdf = content[move.id]["stream"].getvalue()
