@@ -15,9 +15,10 @@ carries all of its customer's overdue invoices, about N/C PDFs).
 1. The data database holds ``account`` and ``account_collection_stages`` without demo data, C
    customers with an email and N posted customer invoices (immediate payment, due 0-240 days
    ago, uniformly), partial payments on ~5% of them and an open credit note for ~3% of the
-   customers. It is built once (install with odoo-bin, then the records, committed) and marked
-   with the parameter ``collection_bench.size`` = ``C:N``; the module is updated in it whenever
-   the addon's files change. Due dates are relative to the day the records were made.
+   customers. It is built once (install with odoo-bin, then the records, committed: half an
+   hour at the default size, Odoo numbers invoices one by one) and marked with the parameter
+   ``collection_bench.size`` = ``C:N``; the module is updated in it whenever the addon's files
+   change. Due dates are relative to the day the records were made.
 2. Every measured run works on a fresh copy of it, ``<db>_run``, dropped afterwards (kept with
    ``--keep-run-db``): the engine runs as in production, committing batch by batch, and the
    next run starts from the same state.
@@ -38,6 +39,7 @@ instead of once per batch stands out there.
 
 import argparse
 import cProfile
+import fcntl
 import hashlib
 import json
 import logging
@@ -263,23 +265,25 @@ def run_odoo_bin(args, db, *options):
 
 
 def ensure_data_db(args):
-    """The data database, with the addon up to date and the benchmark's records."""
-    db, size = args.db, f"{args.customers}:{args.invoices}"
+    """The data database, with the benchmark's records and the addon as it is on disk."""
+    db = args.db
     if args.recreate:
         drop_db(db)
+    if not db_exists(db) or module_state(db) != "installed":
+        say(f"Installing account and {ADDON} in {db}, no demo data (a few minutes)")
+        run_odoo_bin(args, db, "-i", ADDON, "--without-demo=all")
+        set_db_param(db, FILES_PARAM, addon_files_hash())
+    ensure_records(args)
+    # Checked last: the addon may have changed while the records were being made.
     files = addon_files_hash()
-    if not db_exists(db):
-        say(f"Creating {db}: account and {ADDON}, no demo data (a few minutes)")
-        run_odoo_bin(args, db, "-i", ADDON, "--without-demo=all")
-        set_db_param(db, FILES_PARAM, files)
-    elif module_state(db) != "installed":
-        say(f"Installing {ADDON} in {db}")
-        run_odoo_bin(args, db, "-i", ADDON, "--without-demo=all")
-        set_db_param(db, FILES_PARAM, files)
-    elif db_param(db, FILES_PARAM) != files:
+    if db_param(db, FILES_PARAM) != files:
         say(f"Updating {ADDON} in {db}: its files changed")
         run_odoo_bin(args, db, "-u", ADDON)
         set_db_param(db, FILES_PARAM, files)
+
+
+def ensure_records(args):
+    db, size = args.db, f"{args.customers}:{args.invoices}"
     marker = db_param(db, SIZE_PARAM)
     if marker == size:
         return
@@ -661,6 +665,8 @@ def measure(args, results):
     try:
         with report_server(args, run_db) as url:
             registry = Registry(run_db)
+            if "collection.engine" not in registry:
+                sys.exit(f"error: the registry of {run_db} has no collection engine; rerun")
             with closing(registry.cursor()) as cr:
                 measure_on(api.Environment(cr, SUPERUSER_ID, {}), args, results, url)
     finally:
@@ -773,12 +779,22 @@ def print_report(args, results):
     mail_queries = per(mail["queries"], mail["records"])
     pdfs_per_email = per(pdf["records"], mail["records"])
     batches = decide["calls"]
-    pdf_choice = (
-        "all reminder emails"
-        if args.pdf_emails < 0
-        else f"the first {args.pdf_emails} reminder emails only; the other reminder emails "
-        "ran the same mailing code with a stub PDF per invoice"
-    )
+    if args.pdf_emails < 0:
+        pdf_choice = "all reminder emails"
+    elif args.pdf_emails == 0:
+        pdf_choice = "none: every reminder email ran the mailing code with a stub PDF per invoice"
+    else:
+        pdf_choice = (
+            f"the first {args.pdf_emails} reminder emails only; the other reminder emails ran "
+            "the same mailing code with a stub PDF per invoice"
+        )
+    if mail["records"]:
+        mail_verdict = (
+            f"{verdict(mail_seconds <= send_mail['seconds'])} on time, "
+            f"{verdict(mail_queries <= send_mail['queries'])} on queries"
+        )
+    else:
+        mail_verdict = "not measured (no email with real PDFs)"
     lines = [
         f"Collection engine benchmark: data {args.db}, run on a copy, today {results['today']}",
         f"addon            {results['addon']}",
@@ -813,9 +829,7 @@ def print_report(args, results):
         f"send_mail        {send_mail['seconds']:8.3f} s  {send_mail['queries']:8.1f} queries  "
         "Odoo's invoice email (account.email_template_edi_invoice, its PDF attached, "
         f"force_send=False), median of {send_mail['samples']}",
-        f"  target         per email no more than send_mail of one invoice: "
-        f"{verdict(mail['records'] and mail_seconds <= send_mail['seconds'])} on time, "
-        f"{verdict(mail['records'] and mail_queries <= send_mail['queries'])} on queries",
+        f"  target         per email no more than send_mail of one invoice: {mail_verdict}",
         "",
         f"emails queued    {created['mails']} (mail.mail created)",
         f"activities       {created['activities']} created",
@@ -851,6 +865,12 @@ def main():
     args = parse_args()
     config.parse_config(["-c", args.config, f"--log-level={args.log_level}"], setup_logging=True)
     logging.getLogger("odoo.addons.base.models.ir_actions_report").addFilter(WkhtmltopdfQtFilter())
+    # Held until the process ends: two runs would drop each other's copy of the database.
+    lock = open(Path(args.config).parent / f"odoo-bench-{args.db}.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"error: another benchmark is using {args.db} and {args.db}_run")
     ensure_data_db(args)
     results = {"database": args.db, "addon": addon_version()}
     measure(args, results)

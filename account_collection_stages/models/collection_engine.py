@@ -8,7 +8,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -202,6 +202,10 @@ class CollectionEngine(models.AbstractModel):
             credits[partner.commercial_partner_id] -= amount
 
         ladder = self.env["collection.stage"].search([("company_id", "=", company.id)])
+        # Read the batch's customers together; the loops below read them one by one.
+        partners.mapped("collection_responsible_id")
+        partners.mapped("collection_no_contact")
+        partners.child_ids.mapped("email")
         moves_by_partner = defaultdict(list)
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)
@@ -302,7 +306,7 @@ class CollectionEngine(models.AbstractModel):
         if not paid:
             return []
         self._collection_set_stages({move: False for move in paid})
-        paid.write({"collection_next_action_date": False})
+        self._collection_write_moves(paid, {"collection_next_action_date": False})
         return [
             self._collection_event_vals(partner, "paid", moves, today)
             for partner, moves in paid.grouped("commercial_partner_id").items()
@@ -373,13 +377,41 @@ class CollectionEngine(models.AbstractModel):
                 }
             )
         for stage, moves in by_stage.items():
-            moves.with_context(mail_notrack=True).write(
+            self._collection_write_moves(
+                moves,
                 {
                     "collection_stage_id": stage.id if stage else False,
                     "collection_stage_date": today or False,
-                }
+                },
             )
         self.env["collection.chatter"]._log_notes(notes)
+
+    def _collection_write_moves(self, moves, vals):
+        """Write the collection bookkeeping of many invoices in one UPDATE.
+
+        account.move's write() re-synchronises each invoice's tax and payment term lines,
+        invoice by invoice, whatever the field; the collection fields touch none of that."""
+        if not moves:
+            return
+        assert all(name.startswith("collection_") for name in vals), vals
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value if value is not False else None)
+            for name, value in vals.items()
+        )
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move SET %s, write_uid = %s, write_date = %s WHERE id IN %s",
+                assignments,
+                self.env.uid,
+                fields.Datetime.now(),
+                tuple(moves.ids),
+            )
+        )
+        # Keep the written values in the cache: the run reads them again right after.
+        for name, value in vals.items():
+            field = moves._fields[name]
+            self.env.cache.update(moves, field, [field.convert_to_cache(value, moves)] * len(moves))
+        moves.invalidate_recordset(["write_uid", "write_date"])
 
     def _collection_book_reminders(self, moves, today):
         """Record on the invoices that they got a reminder today."""
@@ -387,15 +419,23 @@ class CollectionEngine(models.AbstractModel):
         for move in moves:
             by_count[move.collection_reminder_count] |= move
         for count, group in by_count.items():
-            group.write(
+            self._collection_write_moves(
+                group,
                 {
                     "collection_reminder_count": count + 1,
                     "collection_last_reminder_date": today,
                     "collection_last_action_date": today,
-                }
+                },
             )
         for repeat, group in moves.grouped(lambda m: m.collection_stage_id.repeat_days).items():
-            group.write({"collection_next_action_date": repeat and today + timedelta(days=repeat)})
+            self._collection_write_moves(
+                group,
+                {
+                    "collection_next_action_date": today + timedelta(days=repeat)
+                    if repeat
+                    else False
+                },
+            )
 
     @api.model
     def _collection_event_vals(self, partner, kind, moves, today, stage=None):
@@ -435,6 +475,7 @@ class CollectionEngine(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("res.partner")
         company = self.env.company
         activity_vals, event_vals = [], []
+        fallback = self._collection_default_responsible()
         # Salespeople of all the invoices at once, for _collection_responsible.
         self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
         for partner, stage in partner_stage.items():
@@ -459,7 +500,7 @@ class CollectionEngine(models.AbstractModel):
                 }
                 for move in moves.sorted(lambda m: overdue[m][0])
             ]
-            user = self._collection_responsible(partner, moves)
+            user = self._collection_responsible(partner, moves, fallback)
             contact = partner._collection_invoice_contacts()[:1]
             note = (
                 self.env["ir.qweb"]
@@ -580,13 +621,19 @@ class CollectionEngine(models.AbstractModel):
         return new_stages
 
     @api.model
-    def _collection_responsible(self, partner, moves):
-        """The partner's collection responsible, else the salesperson, else the company's."""
-        company = self.env.company
+    def _collection_responsible(self, partner, moves, fallback):
+        """The partner's collection responsible, else the salesperson, else ``fallback`` (the
+        company's, see _collection_default_responsible)."""
         return (
             partner.collection_responsible_id
             or moves.invoice_user_id.filtered(lambda u: u.active and not u.share)[:1]
-            or company.collection_default_user_id
+            or fallback
+        )
+
+    @api.model
+    def _collection_default_responsible(self):
+        return (
+            self.env.company.collection_default_user_id
             or self.env.ref("base.user_admin", raise_if_not_found=False)
             or self.env.user
         )
@@ -619,7 +666,11 @@ class CollectionEngine(models.AbstractModel):
                     ]
                 )
                 recipients = partner._collection_invoice_contacts().filtered("email")
-                message = partner.with_context(mail_notify_force_send=False).message_post(
+                # Queued, not sent: the mail queue sends once the batch is committed. The
+                # company does not become a follower of every customer it reminds.
+                message = partner.with_context(
+                    mail_notify_force_send=False, mail_create_nosubscribe=True
+                ).message_post(
                     subject=subjects[event.id],
                     body=bodies[event.id],
                     partner_ids=recipients.ids,
