@@ -1,12 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-UNPAID_DOMAIN = [
-    ("state", "=", "posted"),
-    ("move_type", "=", "out_invoice"),
-    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-]
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"
