@@ -1,6 +1,19 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# Payment states of an invoice with nothing left to collect.
+PAID_STATES = ("paid", "in_payment", "reversed")
+
+
+def past_due_line_domain(today):
+    """Receivable lines, still open, whose maturity is before ``today``."""
+    return [
+        ("account_type", "=", "asset_receivable"),
+        ("reconciled", "=", False),
+        ("amount_residual", ">", 0),
+        ("date_maturity", "<", today),
+    ]
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -88,7 +101,7 @@ class AccountMove(models.Model):
         if (
             self.state != "posted"
             or self.move_type != "out_invoice"
-            or self.payment_state in ("paid", "in_payment", "reversed")
+            or self.payment_state in PAID_STATES
         ):
             return None
         dues = [

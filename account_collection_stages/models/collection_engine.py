@@ -1,4 +1,3 @@
-import logging
 import threading
 from collections import defaultdict
 from datetime import time, timedelta
@@ -12,9 +11,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 from odoo.tools.misc import formatLang
 
-_logger = logging.getLogger(__name__)
+from .account_move import PAID_STATES, past_due_line_domain
 
-PAID_STATES = ("paid", "in_payment", "reversed")
 # Kind of the event written when a stage's activity is scheduled.
 ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
 
@@ -141,10 +139,7 @@ class CollectionEngine(models.AbstractModel):
             ("move_id.collection_hold_until", "=", False),
             ("move_id.collection_hold_until", "<=", today),
             ("move_id.commercial_partner_id.collection_excluded", "=", False),
-            ("account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("amount_residual", ">", 0),
-            ("date_maturity", "<", today),
+            *past_due_line_domain(today),
         ]
         if partners is not None:
             domain.append(("move_id.commercial_partner_id", "in", partners.ids))

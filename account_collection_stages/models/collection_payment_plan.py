@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .account_move import PAID_STATES
+
 INTERVALS = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -110,9 +112,7 @@ class CollectionPaymentPlan(models.Model):
             raise ValidationError(self.env._("A plan covers the invoices of one customer only."))
         if len(moves.currency_id) > 1:
             raise ValidationError(self.env._("A plan covers invoices in one currency only."))
-        paid = moves.filtered(
-            lambda m: m.payment_state in ("paid", "in_payment", "reversed") or m.state != "posted"
-        )
+        paid = moves.filtered(lambda m: m.payment_state in PAID_STATES or m.state != "posted")
         if paid:
             raise ValidationError(
                 self.env._(

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .account_move import PAID_STATES, past_due_line_domain
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -84,10 +86,7 @@ class ResPartner(models.Model):
                 ("company_id", "=", self.env.company.id),
                 ("parent_state", "=", "posted"),
                 ("move_id.move_type", "=", "out_invoice"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("amount_residual", ">", 0),
-                ("date_maturity", "<", today),
+                *past_due_line_domain(today),
                 ("move_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
             ],
             ["partner_id"],
@@ -129,17 +128,8 @@ class ResPartner(models.Model):
                 ("company_id", "=", self.env.company.id),
                 ("state", "=", "posted"),
                 ("move_type", "=", "out_invoice"),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-                (
-                    "line_ids",
-                    "any",
-                    [
-                        ("account_type", "=", "asset_receivable"),
-                        ("reconciled", "=", False),
-                        ("amount_residual", ">", 0),
-                        ("date_maturity", "<", today),
-                    ],
-                ),
+                ("payment_state", "not in", PAID_STATES),
+                ("line_ids", "any", past_due_line_domain(today)),
             ]
         )
 
