@@ -139,13 +139,19 @@ def parse_args():
         "--top-queries",
         type=int,
         default=int(env("BENCH_TOP_QUERIES", 12)),
-        help="most frequent SQL statements shown per phase, 0 for none (default %(default)s)",
+        help="slowest SQL statements shown per phase, 0 for none (default %(default)s)",
     )
     parser.add_argument(
         "--profile",
         type=Path,
         help="profile the deciding phase with cProfile into this file (slows it down) and "
         "print its most expensive functions",
+    )
+    parser.add_argument(
+        "--no-mail",
+        action="store_true",
+        help="leave the reminders unsent (they are decided and booked): the deciding phase alone, "
+        "for quicker measurements; the mailing figures stay empty",
     )
     parser.add_argument(
         "--keep-run-db", action="store_true", help="keep the run's copy <db>_run afterwards"
@@ -499,12 +505,13 @@ class Meter:
 
 
 class QueryLog:
-    """Counts the SQL statements of each phase by shape, by the addon's line that ran them and
-    by the innermost Odoo function outside the ORM's plumbing that ran them ("via")."""
+    """Counts and times the SQL statements of each phase by shape, by the addon's line that ran
+    them and by the innermost Odoo function outside the ORM's plumbing that ran them ("via")."""
 
     def __init__(self):
         self.phase = None
         self.counts = defaultdict(Counter)
+        self.seconds = defaultdict(Counter)
 
     def hook(self, cr, query, params, start, delay):
         if self.phase is None:
@@ -518,7 +525,9 @@ class QueryLog:
             elif via is None and path.startswith(ODOO_PATH) and not PLUMBING.search(path):
                 via = frame_name(frame, ODOO_ROOT)
             frame = frame.f_back
-        self.counts[self.phase][" ".join(str(query).split()), where or "-", via or "-"] += 1
+        key = " ".join(str(query).split()), where or "-", via or "-"
+        self.counts[self.phase][key] += 1
+        self.seconds[self.phase][key] += delay
 
     @contextmanager
     def recording(self, phase):
@@ -529,7 +538,11 @@ class QueryLog:
             self.phase = previous
 
     def top(self, phase, limit):
-        return self.counts[phase].most_common(limit)
+        """The statements that took the most time: (statement, count, seconds)."""
+        return [
+            (key, self.counts[phase][key], seconds)
+            for key, seconds in self.seconds[phase].most_common(limit)
+        ]
 
 
 def frame_name(frame, root):
@@ -573,7 +586,7 @@ def record_counts(env):
     }
 
 
-def run_engine(env, results, pdf_emails, queries, profiler=None):
+def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
     """``_cron_collection_run`` once, with its two phases measured."""
     Engine = type(env["collection.engine"])
     decide, send, documents = (
@@ -599,6 +612,8 @@ def run_engine(env, results, pdf_emails, queries, profiler=None):
         return events
 
     def measured_send(self, events):
+        if not mail:
+            return
         left = len(events) if state["pdf_left"] < 0 else min(state["pdf_left"], len(events))
         if state["pdf_left"] >= 0:
             state["pdf_left"] -= left
@@ -726,7 +741,7 @@ def measure_on(env, args, results, report_url):
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     say(f"Running the engine on {results['invoices']} invoices")
     try:
-        run_engine(env, results, args.pdf_emails, queries, profiler)
+        run_engine(env, results, args.pdf_emails, queries, profiler, mail=not args.no_mail)
     finally:
         if args.top_queries:
             thread.query_hooks.remove(queries.hook)
@@ -746,8 +761,8 @@ def measure_on(env, args, results, report_url):
     results["peak_rss_mb"] = {"before_run": rss_before / 1024, "after_run": rss_after / 1024}
     results["top_queries"] = {
         phase: [
-            {"count": count, "where": where, "via": via, "query": query}
-            for (query, where, via), count in queries.top(phase, args.top_queries)
+            {"count": count, "seconds": seconds, "where": where, "via": via, "query": query}
+            for (query, where, via), count, seconds in queries.top(phase, args.top_queries)
         ]
         for phase in ("decide", "mail", "mail_stub")
     }
@@ -849,14 +864,14 @@ def print_report(args, results):
             continue
         lines += [
             "",
-            f"Most frequent SQL statements, {titles[phase]}: count, per batch, the addon's line "
-            "and, after 'via', the Odoo function that ran the query",
+            f"Slowest SQL statements, {titles[phase]}: seconds, count, per batch, the addon's "
+            "line and, after 'via', the Odoo function that ran the query",
         ]
         for row in rows:
             via = f"  via {row['via']}" if row["via"] != "-" else ""
             lines.append(
-                f"{row['count']:8d} {per(row['count'], batches):8.1f}  {row['where']}{via}\n"
-                f"{'':18}{row['query'][:160]}"
+                f"{row['seconds']:8.2f} {row['count']:8d} {per(row['count'], batches):8.1f}  "
+                f"{row['where']}{via}\n{'':27}{row['query'][:160]}"
             )
     print("\n".join(lines), flush=True)
 
