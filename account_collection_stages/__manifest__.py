@@ -21,7 +21,6 @@
         "data/collection_stage_data.xml",
         "data/ir_cron_data.xml",
         "report/account_invoice_report.xml",
-        "report/collection_activity_templates.xml",
         "wizards/collection_pause_views.xml",
         "wizards/collection_call_wizard_views.xml",
         "views/collection_stage_views.xml",

@@ -3,6 +3,7 @@ attached, and invoice PDFs that say OVERDUE."""
 
 import asyncio
 import email
+import io
 import socket
 from datetime import timedelta
 from email import policy
@@ -12,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 import odoo
 from odoo.tests import freeze_time, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from .common import DAY0, MODULE, CollectionCase
 
@@ -141,6 +143,45 @@ class TestCollectionMail(CollectionCase):
         self.assertIn("1,250.00", body)
         attachments = {part.get_filename(): part for part in message.iter_attachments()}
         self.assertEqual(len(attachments), 2)
-        for name, part in attachments.items():
-            self.assertTrue(name.endswith(".pdf"), name)
-            self.assertTrue(part.get_content().startswith(b"%PDF"), name)
+        # Both invoices were rendered by one wkhtmltopdf run: each file is its own invoice.
+        for move in moves:
+            name = move._get_invoice_report_filename()
+            self.assertIn(name, attachments)
+            pdf = PdfFileReader(io.BytesIO(attachments[name].get_content()))
+            text = " ".join(page.extract_text() for page in pdf.pages)
+            self.assertIn(move.name, text)
+            self.assertIn("OVERDUE", text)
+            self.assertNotIn((moves - move).name, text)
+
+    def test_invoice_pdfs_rendered_together_keep_apart(self):
+        short = self._invoice(self.customer, 10)
+        long = self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=DAY0 - timedelta(days=10),
+            amounts=[10.0] * 60,
+            taxes=[],
+            post=True,
+        )
+        other = self._invoice(self.customer, 12)
+        moves = short | long | other
+        with freeze_time(DAY0):
+            documents = (
+                self.env["collection.engine"]
+                .with_context(force_report_rendering=True)
+                ._collection_invoice_documents(moves)
+            )
+        pages = {}
+        for move in moves:
+            name, content, mimetype = documents[move.id]
+            self.assertEqual(name, move._get_invoice_report_filename())
+            self.assertEqual(mimetype, "application/pdf")
+            pdf = PdfFileReader(io.BytesIO(content))
+            text = " ".join(page.extract_text() for page in pdf.pages)
+            self.assertIn(move.name, text)
+            self.assertNotIn((moves - move)[0].name, text)
+            pages[move] = len(pdf.pages)
+        # The 60-line invoice takes several pages: it is not cut into the others' PDFs.
+        self.assertGreater(pages[long], 1)
+        self.assertEqual(pages[short], 1)
+        self.assertEqual(pages[other], 1)

@@ -14,3 +14,4 @@ from . import collection_contact_rules
 from . import collection_payment_score
 from . import collection_finance_charge
 from . import collection_engine
+from . import ir_actions_report

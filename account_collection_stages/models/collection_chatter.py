@@ -1,6 +1,7 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
+
+from .sql_insert import insert_rows
 
 
 class CollectionChatter(models.AbstractModel):
@@ -26,66 +27,37 @@ class CollectionChatter(models.AbstractModel):
         author = self.env.ref("base.partner_root")
         subtype = self.env.ref("mail.mt_note")
         now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = [
-            SQL(
-                "(%s, %s, %s, %s, 'notification', %s, %s, %s, %s, %s, TRUE, TRUE, "
-                "%s, %s, %s, %s, %s)",
-                note["model"],
-                note["res_id"],
-                note.get("record_name"),
-                note.get("company_id"),
-                subtype.id,
-                author.id,
-                author.email_formatted or None,
-                generate_tracking_message_id("collection"),
-                str(note.get("body") or ""),
-                now,
-                uid,
-                now,
-                uid,
-                now,
-            )
-            for note in notes
-        ]
-        ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    "INSERT INTO mail_message (model, res_id, record_name, record_company_id, "
-                    "message_type, subtype_id, author_id, email_from, message_id, body, "
-                    "is_internal, email_add_signature, date, create_uid, create_date, "
-                    "write_uid, write_date) VALUES %s RETURNING id",
-                    SQL(", ").join(rows),
-                )
-            )
-        ]
-        tracking = [
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                message_id,
-                value["field_id"],
-                value.get("old_value_integer"),
-                value.get("new_value_integer"),
-                value.get("old_value_char"),
-                value.get("new_value_char"),
-                uid,
-                now,
-                uid,
-                now,
-            )
-            for message_id, note in zip(ids, notes, strict=True)
-            for value in note.get("tracking", ())
-        ]
-        if tracking:
-            self.env.execute_query(
-                SQL(
-                    "INSERT INTO mail_tracking_value (mail_message_id, field_id, "
-                    "old_value_integer, new_value_integer, old_value_char, new_value_char, "
-                    "create_uid, create_date, write_uid, write_date) VALUES %s",
-                    SQL(", ").join(tracking),
-                )
-            )
+        ids = insert_rows(
+            self.env,
+            "mail_message",
+            [
+                {
+                    "model": note["model"],
+                    "res_id": note["res_id"],
+                    "record_name": note.get("record_name"),
+                    "record_company_id": note.get("company_id"),
+                    "message_type": "notification",
+                    "subtype_id": subtype.id,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted or None,
+                    "message_id": generate_tracking_message_id("collection"),
+                    "body": str(note.get("body") or ""),
+                    "is_internal": True,
+                    "email_add_signature": True,
+                    "date": now,
+                }
+                for note in notes
+            ],
+        )
+        insert_rows(
+            self.env,
+            "mail_tracking_value",
+            [
+                dict(value, mail_message_id=message_id)
+                for message_id, note in zip(ids, notes, strict=True)
+                for value in note.get("tracking", ())
+            ],
+        )
         # The records' chatters (message_ids) were read before the notes existed.
         for model, group in self._group_by_model(notes).items():
             self.env[model].browse(group).invalidate_recordset(["message_ids"])

@@ -1,18 +1,21 @@
 import threading
 from collections import defaultdict
 from datetime import time, timedelta
-from functools import partial
 from time import monotonic
 
 import pytz
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
-from odoo.tools.misc import formatLang
 
 from .account_move import PAID_STATES, past_due_line_domain
+from .collection_activity_note import ActivityNotes
+from .collection_stage import Ladder
+from .sql_insert import insert_rows
 
+# Invoices rendered by one wkhtmltopdf run, at most.
+PDF_BATCH = 100
 # Kind of the event written when a stage's activity is scheduled.
 ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
 
@@ -158,7 +161,6 @@ class CollectionEngine(models.AbstractModel):
         Returns the collection events created; the reminders among them still have to be sent.
         """
         company = self.env.company
-        Event = self.env["collection.event"]
         self._collection_check_promises(partners, today)
         broken_plans = (
             self.env["collection.payment.plan"]
@@ -172,7 +174,8 @@ class CollectionEngine(models.AbstractModel):
             ._collection_check_schedule(today)
         )
         self._collection_escalate(broken_plans.move_ids, today)
-        event_vals = self._collection_release_paid(partners, today)
+        writes = {}  # invoice -> collection fields to write, all in one go
+        event_vals = self._collection_release_paid(partners, today, writes)
 
         # Overdue invoices: days overdue and overdue amount per invoice.
         overdue = {
@@ -198,7 +201,7 @@ class CollectionEngine(models.AbstractModel):
         ):
             credits[partner.commercial_partner_id] -= amount
 
-        ladder = self.env["collection.stage"].search([("company_id", "=", company.id)])
+        ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
         # Read the batch's customers together; the loops below read them one by one.
         partners.mapped("collection_responsible_id")
         partners.mapped("collection_no_contact")
@@ -207,7 +210,7 @@ class CollectionEngine(models.AbstractModel):
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)
 
-        new_stages = {}
+        targets = {}  # invoice -> its stage after this run
         reminders = defaultdict(list)  # (partner, email template) -> moves
         partner_stage = {}
         for partner, moves in moves_by_partner.items():
@@ -216,9 +219,8 @@ class CollectionEngine(models.AbstractModel):
                 continue  # credits cover what is overdue: nothing to chase
             for move in moves:
                 due, amount = overdue[move]
-                stage = self._collection_target_stage(ladder, move, (today - due).days, amount)
-                if stage != move.collection_stage_id:
-                    new_stages[move] = stage
+                stage = ladder.target(move.collection_stage_id, (today - due).days, amount)
+                targets[move] = stage
                 if (
                     stage
                     and not partner.collection_no_contact
@@ -227,12 +229,15 @@ class CollectionEngine(models.AbstractModel):
                     reminders[partner, stage.mail_template_id].append(move)
                 if stage and (
                     partner not in partner_stage
-                    or stage._ladder_key() > partner_stage[partner]._ladder_key()
+                    or ladder.key(stage) > ladder.key(partner_stage[partner])
                 ):
                     partner_stage[partner] = stage
 
+        new_stages = {
+            move: stage for move, stage in targets.items() if stage != move.collection_stage_id
+        }
         if new_stages:
-            self._collection_set_stages(new_stages, today)
+            self._collection_set_stages(new_stages, today, writes)
             by_partner_stage = defaultdict(list)
             for move, stage in new_stages.items():
                 by_partner_stage[move.commercial_partner_id, stage].append(move)
@@ -246,11 +251,10 @@ class CollectionEngine(models.AbstractModel):
             group.write({"collection_stage_id": stage.id if stage else False})
 
         # Overdue reminders: one per customer (and reminder email), listing its invoices.
-        reminder_moves = self.env["account.move"]
+        reminded = {}
         for (partner, _template), moves in reminders.items():
-            moves = self.env["account.move"].union(*moves)
-            stage = moves.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
-            reminder_moves |= moves
+            stage = max((targets[move] for move in moves), key=ladder.key)
+            reminded.update((move, targets[move]) for move in moves)
             amount = sum(overdue[move][1] for move in moves)
             credit = min(credits[partner], amount)
             vals = self._collection_event_vals(partner, "reminder", moves, today, stage)
@@ -266,14 +270,14 @@ class CollectionEngine(models.AbstractModel):
                 ),
             )
             event_vals.append(vals)
-        self._collection_book_reminders(reminder_moves, today)
+        self._collection_book_reminders(reminded, today, writes)
+        self._collection_write_moves(writes)
 
         # Activities: the call, or a proposal for the firmer stages.
-        activity_events = self._collection_schedule_activities(
+        event_vals += self._collection_schedule_activities(
             partner_stage, moves_by_partner, overdue, credits, today
         )
-        events = Event.create(event_vals) | activity_events
-        events.filtered(lambda e: e.kind != "reminder")._collection_log_on_partner()
+        events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners)
 
         # Open collection activities of customers with nothing left overdue are closed.
@@ -288,8 +292,9 @@ class CollectionEngine(models.AbstractModel):
             ).action_feedback(feedback=self.env._("Nothing is overdue any more."))
         return events
 
-    def _collection_release_paid(self, partners, today):
-        """Invoices that got paid (or cancelled) leave the ladder; returns their events' values."""
+    def _collection_release_paid(self, partners, today, writes):
+        """Invoices that got paid (or cancelled) leave the ladder; returns their events' values.
+        Their fields are added to ``writes``."""
         paid = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
@@ -302,8 +307,9 @@ class CollectionEngine(models.AbstractModel):
         )
         if not paid:
             return []
-        self._collection_set_stages({move: False for move in paid})
-        self._collection_write_moves(paid, {"collection_next_action_date": False})
+        self._collection_set_stages({move: False for move in paid}, today, writes)
+        for move in paid:
+            writes[move]["collection_next_action_date"] = False
         return [
             self._collection_event_vals(partner, "paid", moves, today)
             for partner, moves in paid.grouped("commercial_partner_id").items()
@@ -319,24 +325,6 @@ class CollectionEngine(models.AbstractModel):
         return groups
 
     @api.model
-    def _collection_target_stage(self, ladder, move, days, amount):
-        """The last stage the invoice qualifies for; never one before its current stage."""
-        target = self.env["collection.stage"]
-        for stage in ladder:
-            if stage.min_days_overdue <= days and (
-                move.company_currency_id.compare_amounts(stage.min_amount, amount) <= 0
-            ):
-                target = stage
-        current = move.collection_stage_id
-        if (
-            current
-            and current.active
-            and (not target or current._ladder_key() > target._ladder_key())
-        ):
-            return current
-        return target or current
-
-    @api.model
     def _collection_reminder_due(self, move, stage, today):
         if not stage.mail_template_id:
             return False
@@ -348,14 +336,23 @@ class CollectionEngine(models.AbstractModel):
             return move.collection_stage_id != stage or (stage_date and last < stage_date)
         return (today - last).days >= stage.repeat_days
 
-    def _collection_set_stages(self, new_stages, today=False):
-        """Write the stages of many invoices at once and log the change in their chatter."""
+    def _collection_set_stages(self, new_stages, today=False, writes=None):
+        """Put invoices on new stages (False: off the ladder), with the change tracked in their
+        chatter. With ``writes``, the invoices' new values are added to it for the caller to
+        write; otherwise they are written at once."""
         field = self.env["ir.model.fields"]._get("account.move", "collection_stage_id")
+        pending = {} if writes is None else writes
+        names = {}
         notes = []
-        by_stage = defaultdict(lambda: self.env["account.move"])
         for move, stage in new_stages.items():
             old = move.collection_stage_id
-            by_stage[stage] |= move
+            for record in (old, stage):
+                if record and record not in names:
+                    names[record] = record.display_name
+            pending.setdefault(move, {}).update(
+                collection_stage_id=stage.id if stage else False,
+                collection_stage_date=today or False,
+            )
             notes.append(
                 {
                     "model": "account.move",
@@ -366,83 +363,94 @@ class CollectionEngine(models.AbstractModel):
                         {
                             "field_id": field.id,
                             "old_value_integer": old.id or None,
-                            "old_value_char": old.display_name or "",
+                            "old_value_char": names.get(old, ""),
                             "new_value_integer": stage.id if stage else None,
-                            "new_value_char": stage.display_name if stage else "",
+                            "new_value_char": names.get(stage, ""),
                         }
                     ],
                 }
             )
-        for stage, moves in by_stage.items():
-            self._collection_write_moves(
-                moves,
-                {
-                    "collection_stage_id": stage.id if stage else False,
-                    "collection_stage_date": today or False,
-                },
-            )
+        if writes is None:
+            self._collection_write_moves(pending)
         self.env["collection.chatter"]._log_notes(notes)
 
-    def _collection_write_moves(self, moves, vals):
-        """Write the collection bookkeeping of many invoices in one UPDATE.
+    def _collection_write_moves(self, values):
+        """Write the collection bookkeeping of many invoices, ``{move: {field: value}}``, with
+        one UPDATE per set of fields written.
 
         account.move's write() re-synchronises each invoice's tax and payment term lines,
         invoice by invoice, whatever the field; the collection fields touch none of that."""
-        if not moves:
-            return
-        assert all(name.startswith("collection_") for name in vals), vals
-        assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), value if value is not False else None)
-            for name, value in vals.items()
-        )
-        self.env.execute_query(
-            SQL(
-                "UPDATE account_move SET %s, write_uid = %s, write_date = %s WHERE id IN %s",
-                assignments,
-                self.env.uid,
-                fields.Datetime.now(),
-                tuple(moves.ids),
+        Move = self.env["account.move"]
+        groups = defaultdict(dict)
+        for move, vals in values.items():
+            groups[tuple(sorted(vals))][move.id] = vals
+        now = fields.Datetime.now()
+        for names, by_id in groups.items():
+            assert all(name.startswith("collection_") for name in names), names
+            template = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
+            rows = SQL(", ").join(
+                SQL(
+                    template,
+                    move_id,
+                    *(None if vals[name] is False else vals[name] for name in names),
+                )
+                for move_id, vals in by_id.items()
             )
-        )
-        # Keep the written values in the cache: the run reads them again right after.
-        for name, value in vals.items():
-            field = moves._fields[name]
-            self.env.cache.update(moves, field, [field.convert_to_cache(value, moves)] * len(moves))
-        moves.invalidate_recordset(["write_uid", "write_date"])
+            assignments = SQL(", ").join(
+                SQL(
+                    f"%s = v.%s::{Move._fields[name].column_type[1]}",
+                    SQL.identifier(name),
+                    SQL.identifier(name),
+                )
+                for name in names
+            )
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move AS m SET %s, write_uid = %s, write_date = %s "
+                    "FROM (VALUES %s) AS v(id, %s) WHERE m.id = v.id",
+                    assignments,
+                    self.env.uid,
+                    now,
+                    rows,
+                    SQL(", ").join(SQL.identifier(name) for name in names),
+                )
+            )
+            # Keep the written values in the cache: the run reads them again right after.
+            moves = Move.browse(by_id)
+            for name in names:
+                field = Move._fields[name]
+                self.env.cache.update(
+                    moves,
+                    field,
+                    [field.convert_to_cache(vals[name], moves) for vals in by_id.values()],
+                )
+            moves.invalidate_recordset(["write_uid", "write_date"])
 
-    def _collection_book_reminders(self, moves, today):
-        """Record on the invoices that they got a reminder today."""
-        by_count = defaultdict(lambda: self.env["account.move"])
-        for move in moves:
-            by_count[move.collection_reminder_count] |= move
-        for count, group in by_count.items():
-            self._collection_write_moves(
-                group,
-                {
-                    "collection_reminder_count": count + 1,
-                    "collection_last_reminder_date": today,
-                    "collection_last_action_date": today,
-                },
+    def _collection_book_reminders(self, stages, today, writes=None):
+        """Record on the invoices (``{move: stage}``) that they got a reminder today. With
+        ``writes``, the values are added to it for the caller to write."""
+        pending = {} if writes is None else writes
+        for move, stage in stages.items():
+            repeat = stage.repeat_days
+            pending.setdefault(move, {}).update(
+                collection_reminder_count=move.collection_reminder_count + 1,
+                collection_last_reminder_date=today,
+                collection_last_action_date=today,
+                collection_next_action_date=today + timedelta(days=repeat) if repeat else False,
             )
-        for repeat, group in moves.grouped(lambda m: m.collection_stage_id.repeat_days).items():
-            self._collection_write_moves(
-                group,
-                {
-                    "collection_next_action_date": today + timedelta(days=repeat)
-                    if repeat
-                    else False
-                },
-            )
+        if writes is None:
+            self._collection_write_moves(pending)
 
     @api.model
     def _collection_event_vals(self, partner, kind, moves, today, stage=None):
+        """Values of an event for collection.event's _collection_record."""
         moves = self.env["account.move"].union(*moves) if isinstance(moves, list) else moves
         return {
             "partner_id": partner.id,
             "kind": kind,
-            "move_ids": [Command.set(moves.ids)],
+            "move_ids": moves,
             "date": today,
-            "stage_id": stage.id if stage else False,
+            "stage_id": stage.id if stage else None,
             "company_id": self.env.company.id,
             "user_id": self.env.user.id,
             "amount_overdue": sum(moves.mapped("amount_residual_signed")),
@@ -452,9 +460,10 @@ class CollectionEngine(models.AbstractModel):
     def _collection_schedule_activities(
         self, partner_stage, moves_by_partner, overdue, credits, today
     ):
-        """One open activity per customer and kind of stage: the call, or a proposal."""
+        """One open activity per customer and kind of stage: the call, or a proposal.
+        Returns the values of their events."""
         if not partner_stage:
-            return self.env["collection.event"]
+            return []
         open_kinds = {
             (activity.res_id, activity.collection_stage_id.kind)
             for activity in self.env["mail.activity"].search(
@@ -469,11 +478,10 @@ class CollectionEngine(models.AbstractModel):
         recent_calls = self.env["collection.contact.rules"]._recent_calls(
             self.env["res.partner"].union(*partner_stage), fields.Datetime.now()
         )
-        model_id = self.env["ir.model"]._get_id("res.partner")
         company = self.env.company
         activity_vals, event_vals = [], []
         fallback = self._collection_default_responsible()
-        currency = company.currency_id
+        notes = ActivityNotes(self.env, company.currency_id)
         # Salespeople of all the invoices at once, for _collection_responsible.
         self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
         for partner, stage in partner_stage.items():
@@ -491,70 +499,89 @@ class CollectionEngine(models.AbstractModel):
             moves = self.env["account.move"].union(*moves_by_partner[partner])
             amount = sum(overdue[move][1] for move in moves)
             lines = [
-                {
-                    "move": move,
-                    "days": (today - overdue[move][0]).days,
-                    "amount": overdue[move][1],
-                }
+                (move.name, overdue[move][1], (today - overdue[move][0]).days)
                 for move in moves.sorted(lambda m: overdue[m][0])
             ]
             user = self._collection_responsible(partner, moves, fallback)
             contact = partner._collection_invoice_contacts()[:1]
-            note = (
-                self.env["ir.qweb"]
-                .with_context(lang=user.lang)
-                ._render(
-                    "account_collection_stages.collection_activity_note",
-                    {
-                        "stage": stage.with_context(lang=user.lang),
-                        "proposal": proposal,
-                        "partner": partner,
-                        "contact": contact,
-                        "phone": contact.phone or contact.mobile or partner.phone or partner.mobile,
-                        "lines": lines,
-                        "amount": amount,
-                        "credit": min(credits[partner], amount),
-                        "finance_charge": sum(
-                            company._collection_finance_charge(line["amount"], line["days"])
-                            for line in lines
-                        ),
-                        # Amounts in the responsible's language: QWeb's monetary widget
-                        # costs milliseconds per amount, over thousands of notes.
-                        "money": partial(
-                            formatLang,
-                            self.with_context(lang=user.lang).env,
-                            currency_obj=currency,
-                        ),
-                    },
-                )
-            )
-            summary = (
-                self.env._("Proposed: %(stage)s", stage=stage.with_context(lang=user.lang).name)
-                if proposal
-                else stage.with_context(lang=user.lang).name
-            )
+            lang = user.lang
+            stage_name = stage.with_context(lang=lang).name
             activity_vals.append(
                 {
-                    "res_model_id": model_id,
                     "res_id": partner.id,
+                    "res_name": partner.display_name,
                     "activity_type_id": activity_type.id,
-                    "summary": summary,
-                    "note": note,
-                    "user_id": user.id,
+                    "summary": (
+                        self.with_context(lang=lang).env._("Proposed: %(stage)s", stage=stage_name)
+                        if proposal
+                        else stage_name
+                    ),
+                    "note": notes.render(
+                        lang,
+                        stage,
+                        proposal,
+                        partner,
+                        contact,
+                        contact.phone or contact.mobile or partner.phone or partner.mobile,
+                        lines,
+                        amount,
+                        min(credits[partner], amount),
+                        sum(
+                            company._collection_finance_charge(line_amount, days)
+                            for _name, line_amount, days in lines
+                        ),
+                    ),
+                    "user_id": user,
                     "date_deadline": deadline,
                     "collection_stage_id": stage.id,
                 }
             )
             kind = ACTIVITY_EVENT_KIND.get(stage.kind, "note")
             event_vals.append(self._collection_event_vals(partner, kind, moves, today, stage))
-        activities = (
-            self.env["mail.activity"]
-            .with_context(mail_activity_quick_update=True)
-            .create(activity_vals)
+        activity_ids = self._collection_create_activities(activity_vals, today)
+        for vals, activity_id in zip(event_vals, activity_ids, strict=True):
+            vals["activity_id"] = activity_id
+        return event_vals
+
+    def _collection_create_activities(self, vals_list, today):
+        """Create activities on customers in one INSERT, and do what mail.activity's create()
+        does for them per responsible user: subscribe the user to the customers and refresh
+        the user's activity counter. Returns the activities' ids."""
+        if not vals_list:
+            return []
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        ids = insert_rows(
+            self.env,
+            "mail_activity",
+            [
+                dict(
+                    vals,
+                    user_id=vals["user_id"].id,
+                    user_tz=vals["user_id"].tz or None,
+                    res_model_id=model_id,
+                    res_model="res.partner",
+                    automated=False,
+                    active=True,
+                )
+                for vals in vals_list
+            ],
         )
-        for vals, activity in zip(event_vals, activities, strict=True):
-            vals["activity_id"] = activity.id
-        return self.env["collection.event"].create(event_vals)
+        by_user = defaultdict(list)
+        for vals in vals_list:
+            by_user[vals["user_id"]].append(vals["res_id"])
+        for user, partner_ids in by_user.items():
+            self.env["res.partner"].browse(partner_ids).message_subscribe(
+                partner_ids=user.partner_id.ids
+            )
+        users = self.env["res.users"].union(
+            *(vals["user_id"] for vals in vals_list if vals["date_deadline"] <= today)
+        )
+        if users:
+            users._bus_send("mail.activity/updated", {"activity_created": True})
+        # The customers' activities (and what is computed from them) were read before.
+        Partner = self.env["res.partner"]
+        Partner.invalidate_model([name for name in Partner._fields if name.startswith("activity_")])
+        return ids
 
     @api.model
     def _collection_call_day(self, partner, today, recent_calls):
@@ -589,7 +616,7 @@ class CollectionEngine(models.AbstractModel):
             partner.collection_broken_promises += len(group)
         moves = broken.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES)
         self._collection_escalate(moves, today)
-        self.env["collection.event"].create(
+        self.env["collection.event"]._collection_record(
             [
                 dict(
                     self._collection_event_vals(
@@ -602,7 +629,7 @@ class CollectionEngine(models.AbstractModel):
                 )
                 for promise in broken
             ]
-        )._collection_log_on_partner()
+        )
 
     def _collection_escalate(self, moves, today=None):
         """Move invoices on to the stage after their current one."""
@@ -689,22 +716,43 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_invoice_documents(self, moves):
         """{move id: (file name, content, mimetype)}: each invoice's report, OVERDUE banner and
-        all, in its customer's language. One rendering per invoice: wkhtmltopdf builds without
-        patched Qt (Debian's) fail on several documents at once."""
-        report = self.env["ir.actions.report"].with_context(report_pdf_no_attachment=True)
+        all, in its customer's language.
+
+        Starting wkhtmltopdf takes most of a PDF's time, so invoices are rendered together,
+        up to PDF_BATCH per run (see ir_actions_report.py), and Odoo splits the PDF by invoice:
+        by page when each invoice takes one page, or by the outlines of a patched-Qt
+        wkhtmltopdf. A group it cannot split (an invoice of several pages with Debian's
+        wkhtmltopdf; HTML reports in test databases) is rendered again in halves."""
+        report = self.env["ir.actions.report"].with_context(
+            report_pdf_no_attachment=True, collection_one_run=True
+        )
         # The record, not its xml id: each lookup by name costs queries, per invoice.
         invoice_report = self.env.ref("account.account_invoices").sudo()
         result = {}
-        for move in moves:
-            report_lang = report.with_context(lang=move.partner_id.lang)
-            content, kind = report_lang._pre_render_qweb_pdf(invoice_report, res_ids=move.ids)
-            name = move._get_invoice_report_filename()
-            if kind == "pdf":
-                pdf = content[move.id]["stream"].getvalue()
-                result[move.id] = (name, pdf, "application/pdf")
-            else:
-                # Test databases render reports as HTML instead of calling wkhtmltopdf.
-                result[move.id] = (name.replace(".pdf", ".html"), content, "text/html")
+        todo = [
+            (lang, batch)
+            for lang, group in moves.grouped(lambda m: m.partner_id.lang).items()
+            for batch in split_every(PDF_BATCH, group.ids, moves.browse)
+        ]
+        while todo:
+            lang, group = todo.pop()
+            content, kind = report.with_context(lang=lang)._pre_render_qweb_pdf(
+                invoice_report, res_ids=group.ids
+            )
+            if len(group) > 1 and (kind != "pdf" or False in content):
+                half = len(group) // 2
+                todo += [(lang, group[:half]), (lang, group[half:])]
+                continue
+            for move in group:
+                name = move._get_invoice_report_filename()
+                if kind == "pdf":
+                    result[move.id] = (
+                        name,
+                        content[move.id]["stream"].getvalue(),
+                        "application/pdf",
+                    )
+                else:
+                    result[move.id] = (name.replace(".pdf", ".html"), content, "text/html")
         return result
 
     @api.model
@@ -742,9 +790,11 @@ class CollectionEngine(models.AbstractModel):
             vals = engine._collection_event_vals(partner, "reminder", group, today, stage)
             amount = sum(group.mapped("amount_residual_signed"))
             vals.update(amount_overdue=amount, amount_claimed=amount, user_id=self.env.user.id)
-            event = engine.env["collection.event"].sudo().create(vals)
+            event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
-            engine.sudo()._collection_book_reminders(group.sudo(), today)
+            engine.sudo()._collection_book_reminders(
+                {move: move.collection_stage_id for move in group.sudo()}, today
+            )
             events |= event
         return {
             "type": "ir.actions.client",

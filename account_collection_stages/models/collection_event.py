@@ -1,6 +1,9 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import plaintext2html
+
+from .sql_insert import insert_rows
 
 CALL_OUTCOMES = [
     ("no_answer", "No answer"),
@@ -98,7 +101,11 @@ class CollectionEvent(models.Model):
                     "res_id": event.partner_id.id,
                     "record_name": event.partner_id.display_name,
                     "company_id": event.company_id.id,
-                    "body": event._collection_summary(kinds[event.kind]),
+                    "body": summary_body(
+                        kinds[event.kind],
+                        event.note or event.stage_id.name or "",
+                        event.move_ids.mapped("name"),
+                    ),
                 }
                 for event in self
             ]
@@ -106,10 +113,76 @@ class CollectionEvent(models.Model):
         for event, message in zip(self, messages, strict=True):
             event.mail_message_id = message
 
-    def _collection_summary(self, label):
-        self.ensure_one()
-        invoices = ", ".join(self.move_ids.mapped("name"))
-        detail = self.stage_id.name or ""
-        if self.note:
-            detail = self.note
-        return Markup("<p><b>%s</b> %s</p><p>%s</p>") % (label, detail, invoices)
+    @api.model
+    def _collection_record(self, vals_list):
+        """Create the collection run's events, each logged in its customer's chatter unless it
+        is a reminder (the reminder's email is its log), in a few statements for all of them.
+
+        ``vals_list``: dicts of stored fields, ``move_ids`` an account.move recordset, ``note``
+        text or Markup. Returns the events in the order of ``vals_list``."""
+        if not vals_list:
+            return self
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        stage_names = {
+            stage.id: stage.name
+            for stage in self.env["collection.stage"].browse(
+                {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
+            )
+        }
+        partner_names = {
+            partner.id: partner.display_name
+            for partner in self.env["res.partner"].browse(
+                {vals["partner_id"] for vals in vals_list}
+            )
+        }
+        rows = []
+        for vals in vals_list:
+            row = {key: value for key, value in vals.items() if key != "move_ids"}
+            if row.get("note") and not isinstance(row["note"], Markup):
+                row["note"] = plaintext2html(row["note"])
+            rows.append(row)
+        logged = [row for row in rows if row["kind"] != "reminder"]
+        messages = self.env["collection.chatter"]._log_notes(
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": row["partner_id"],
+                    "record_name": partner_names[row["partner_id"]],
+                    "company_id": row["company_id"],
+                    "body": summary_body(
+                        kinds[row["kind"]],
+                        row.get("note") or stage_names.get(row.get("stage_id")) or "",
+                        vals["move_ids"].mapped("name"),
+                    ),
+                }
+                for row, vals in zip(rows, vals_list, strict=True)
+                if row["kind"] != "reminder"
+            ]
+        )
+        for row, message_id in zip(logged, messages.ids, strict=True):
+            row["mail_message_id"] = message_id
+        columns = sorted({column for row in rows for column in row})
+        ids = insert_rows(
+            self.env,
+            self._table,
+            [{column: row.get(column) for column in columns} for row in rows],
+        )
+        insert_rows(
+            self.env,
+            "collection_event_account_move_rel",
+            [
+                {"event_id": event_id, "move_id": move_id}
+                for event_id, vals in zip(ids, vals_list, strict=True)
+                for move_id in vals["move_ids"].ids
+            ],
+            log_access=False,
+            returning=None,
+        )
+        self.env["account.move"].invalidate_model(["collection_event_ids"])
+        self.env["res.partner"].invalidate_model(["collection_event_ids"])
+        return self.browse(ids)
+
+
+def summary_body(label, detail, invoice_names):
+    """The chatter note of an event: what happened, and to which invoices."""
+    return Markup("<p><b>%s</b> %s</p><p>%s</p>") % (label, detail, ", ".join(invoice_names))

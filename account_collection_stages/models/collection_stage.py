@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import float_compare
 
 STAGE_KINDS = [
     ("reminder", "Overdue reminder"),
@@ -86,3 +87,33 @@ class CollectionStage(models.Model):
         """Position on the ladder: a stage is more advanced than another when its key is larger."""
         self.ensure_one()
         return (self.sequence, self.id)
+
+
+class Ladder:
+    """A company's active stages, read once, for placing many invoices on them."""
+
+    def __init__(self, stages):
+        self.stages = stages
+        self.steps = [(stage, stage.min_days_overdue, stage.min_amount) for stage in stages]
+        self.keys = {stage: stage._ladder_key() for stage in stages}
+        self.rounding = stages.company_id.currency_id.rounding or 0.01
+
+    def key(self, stage):
+        """Position of a stage (possibly archived) on the ladder."""
+        if stage not in self.keys:
+            self.keys[stage] = stage._ladder_key()
+        return self.keys[stage]
+
+    def target(self, current, days, amount):
+        """The last stage an invoice ``days`` overdue with ``amount`` due qualifies for; never
+        one before its ``current`` stage (while that stage is active)."""
+        target = self.stages.browse()
+        for stage, min_days, min_amount in self.steps:
+            if min_days <= days and (
+                not min_amount
+                or float_compare(min_amount, amount, precision_rounding=self.rounding) <= 0
+            ):
+                target = stage
+        if current and current.active and (not target or self.key(current) > self.key(target)):
+            return current
+        return target or current

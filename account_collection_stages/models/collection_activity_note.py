@@ -1,0 +1,116 @@
+from markupsafe import Markup, escape
+
+from odoo.tools import float_round
+from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
+
+
+class ActivityNotes:
+    """Notes of the activities the collection run schedules: the call script, or a proposal.
+
+    The run writes thousands of them: each phrase is translated once per language, then
+    filled in for each customer, in the language of the user who gets the activity."""
+
+    def __init__(self, env, currency):
+        self.env = env
+        self.currency = currency
+        self._by_lang = {}
+
+    def render(self, lang, stage, proposal, partner, contact, phone, lines, amount, credit, charge):
+        """The note's HTML. ``lines``: (invoice name, amount, days overdue) of each invoice."""
+        text = self._phrases(lang)
+        money = text["money"]
+        parts = []
+        if proposal:
+            parts.append(
+                text["proposal"]
+                % {"customer": strong(partner.name), "stage": strong(text["stage"](stage))}
+            )
+        elif stage.kind == "call":
+            call = text["call_phone"] if phone else text["call"]
+            parts.append(
+                call
+                % {
+                    "contact": strong(contact.name),
+                    "customer": strong(partner.name),
+                    "phone": strong(phone or ""),
+                }
+            )
+            parts.append(text["tone"])
+        description = text["description"](stage)
+        if description:
+            parts.append(escape(description))
+        html = Markup("").join(Markup("<p>%s</p>") % part for part in parts)
+        html += Markup("<ul>%s</ul>") % Markup("").join(
+            Markup("<li>%s</li>")
+            % (text["line"] % {"invoice": name, "amount": money(line_amount), "days": days})
+            for name, line_amount, days in lines
+        )
+        total = {"amount": strong(money(amount)), "credit": money(credit)}
+        html += Markup("<p>%s</p>") % ((text["total_credit"] if credit else text["total"]) % total)
+        if charge:
+            html += Markup("<p>%s</p>") % (text["charge"] % {"amount": strong(money(charge))})
+        return Markup("<div>%s</div>") % html
+
+    def _phrases(self, lang):
+        if lang not in self._by_lang:
+            env = self.env(context=dict(self.env.context, lang=lang))
+            _ = env._
+            self._by_lang[lang] = {
+                "proposal": escape(
+                    _(
+                        "The overdue invoices of %(customer)s reached the stage %(stage)s. This "
+                        "stage is not executed automatically: decide whether to go ahead with it."
+                    )
+                ),
+                "call": escape(
+                    _(
+                        "Ask for %(contact)s, the person in charge of payments at %(customer)s, "
+                        "and ask for the full balance."
+                    )
+                ),
+                "call_phone": escape(
+                    _(
+                        "Ask for %(contact)s, the person in charge of payments at %(customer)s "
+                        "(phone: %(phone)s), and ask for the full balance."
+                    )
+                ),
+                "tone": _("Be firm, professional and courteous."),
+                "line": escape(_("%(invoice)s: %(amount)s, %(days)s days overdue")),
+                "total": escape(_("Total overdue: %(amount)s")),
+                "total_credit": escape(_("Total overdue: %(amount)s, less credits of %(credit)s")),
+                "charge": escape(
+                    _(
+                        "Point out the finance charge that applies: %(amount)s (late interest "
+                        "and fees)."
+                    )
+                ),
+                "stage": lambda stage, env=env: stage.with_env(env).name,
+                "description": lambda stage, env=env: stage.with_env(env).description,
+                "money": self._money_format(env),
+            }
+        return self._by_lang[lang]
+
+    def _money_format(self, env):
+        """formatLang with the currency, minus the per-call lookups of the language."""
+        lang = env["res.lang"].browse(get_lang(env).id)
+        currency = self.currency
+        digits = currency.decimal_places
+        pattern = f"%.{digits}f"
+
+        def money(value):
+            number = lang.format(
+                pattern,
+                float_round(value, precision_digits=digits, rounding_method="HALF-EVEN"),
+                grouping=True,
+            )
+            if not currency.symbol:
+                return number
+            if currency.position == "after":
+                return f"{number}{NON_BREAKING_SPACE}{currency.symbol}"
+            return f"{currency.symbol}{NON_BREAKING_SPACE}{number}"
+
+        return money
+
+
+def strong(text):
+    return Markup("<strong>%s</strong>") % text
