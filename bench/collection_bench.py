@@ -504,6 +504,10 @@ class Meter:
         }
 
 
+VALUE_ROWS = re.compile(r"\((?:%s|[^()]*?%s[^()]*?)\)(?:, \((?:%s|[^()]*?%s[^()]*?)\))+")
+VALUE_LIST = re.compile(r"%s(?:, %s)+")
+
+
 class QueryLog:
     """Counts and times the SQL statements of each phase by shape, by the addon's line that ran
     them and by the innermost Odoo function outside the ORM's plumbing that ran them ("via")."""
@@ -525,7 +529,7 @@ class QueryLog:
             elif via is None and path.startswith(ODOO_PATH) and not PLUMBING.search(path):
                 via = frame_name(frame, ODOO_ROOT)
             frame = frame.f_back
-        key = " ".join(str(query).split()), where or "-", via or "-"
+        key = shape(query), where or "-", via or "-"
         self.counts[self.phase][key] += 1
         self.seconds[self.phase][key] += delay
 
@@ -543,6 +547,14 @@ class QueryLog:
             (key, self.counts[phase][key], seconds)
             for key, seconds in self.seconds[phase].most_common(limit)
         ]
+
+
+def shape(query):
+    """The statement without its whitespace and the length of its value lists, so that the
+    same INSERT of 10 or 1,000 rows counts as one statement."""
+    text = " ".join(str(query).split())
+    text = VALUE_ROWS.sub("(...)", text)
+    return VALUE_LIST.sub("...", text)
 
 
 def frame_name(frame, root):

@@ -185,3 +185,22 @@ class TestCollectionMail(CollectionCase):
         self.assertGreater(pages[long], 1)
         self.assertEqual(pages[short], 1)
         self.assertEqual(pages[other], 1)
+
+    def test_call_note_in_the_responsible_language(self):
+        accountant = self.env["res.users"].create(
+            {"name": "Lucía", "login": "lucia", "lang": "es_ES", "email": "lucia@example.com"}
+        )
+        self.customer.collection_responsible_id = accountant
+        self._invoice(self.customer, 35, amount=1234.5)
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        self.assertEqual(activity.user_id, accountant)
+        self.assertEqual(
+            activity.summary, activity.collection_stage_id.with_context(lang="es_ES").name
+        )
+        note = str(activity.note)
+        self.assertIn("Sea firme, profesional y cortés.", note)
+        self.assertIn("1.234,50", note)
+        self.assertIn("días de retraso", note)
+        # The responsible follows the customer, as with any activity assigned in Odoo.
+        self.assertIn(accountant.partner_id, self.customer.message_partner_ids)

@@ -1,7 +1,11 @@
+import ast
+
 from markupsafe import Markup, escape
 
 from odoo.tools import float_round
 from odoo.tools.misc import NON_BREAKING_SPACE, get_lang
+
+from odoo.addons.base.models.res_lang import intersperse
 
 
 class ActivityNotes:
@@ -91,23 +95,24 @@ class ActivityNotes:
         return self._by_lang[lang]
 
     def _money_format(self, env):
-        """formatLang with the currency, minus the per-call lookups of the language."""
-        lang = env["res.lang"].browse(get_lang(env).id)
+        """formatLang with the currency, minus its per-call lookups of the language."""
+        lang = env["res.lang"]._get_data(id=get_lang(env).id)
+        grouping = ast.literal_eval(lang.grouping)
+        separator = lang.thousands_sep or ""
         currency = self.currency
         digits = currency.decimal_places
-        pattern = f"%.{digits}f"
+        symbol = currency.symbol
 
         def money(value):
-            number = lang.format(
-                pattern,
-                float_round(value, precision_digits=digits, rounding_method="HALF-EVEN"),
-                grouping=True,
-            )
-            if not currency.symbol:
+            rounded = float_round(value, precision_digits=digits, rounding_method="HALF-EVEN")
+            parts = f"{rounded:.{digits}f}".split(".")
+            parts[0] = intersperse(parts[0], grouping, separator)[0]
+            number = lang.decimal_point.join(parts)
+            if not symbol:
                 return number
             if currency.position == "after":
-                return f"{number}{NON_BREAKING_SPACE}{currency.symbol}"
-            return f"{currency.symbol}{NON_BREAKING_SPACE}{number}"
+                return f"{number}{NON_BREAKING_SPACE}{symbol}"
+            return f"{symbol}{NON_BREAKING_SPACE}{number}"
 
         return money
 

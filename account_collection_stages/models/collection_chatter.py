@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools.mail import generate_tracking_message_id
 
-from .sql_insert import insert_rows
+from .sql_rows import insert_rows
 
 
 class CollectionChatter(models.AbstractModel):

@@ -7,12 +7,12 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, split_every
+from odoo.tools import split_every
 
 from .account_move import PAID_STATES, past_due_line_domain
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
-from .sql_insert import insert_rows
+from .sql_rows import insert_rows, update_rows
 
 # Invoices rendered by one wkhtmltopdf run, at most.
 PDF_BATCH = 100
@@ -380,51 +380,8 @@ class CollectionEngine(models.AbstractModel):
 
         account.move's write() re-synchronises each invoice's tax and payment term lines,
         invoice by invoice, whatever the field; the collection fields touch none of that."""
-        Move = self.env["account.move"]
-        groups = defaultdict(dict)
-        for move, vals in values.items():
-            groups[tuple(sorted(vals))][move.id] = vals
-        now = fields.Datetime.now()
-        for names, by_id in groups.items():
-            assert all(name.startswith("collection_") for name in names), names
-            template = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
-            rows = SQL(", ").join(
-                SQL(
-                    template,
-                    move_id,
-                    *(None if vals[name] is False else vals[name] for name in names),
-                )
-                for move_id, vals in by_id.items()
-            )
-            assignments = SQL(", ").join(
-                SQL(
-                    f"%s = v.%s::{Move._fields[name].column_type[1]}",
-                    SQL.identifier(name),
-                    SQL.identifier(name),
-                )
-                for name in names
-            )
-            self.env.execute_query(
-                SQL(
-                    "UPDATE account_move AS m SET %s, write_uid = %s, write_date = %s "
-                    "FROM (VALUES %s) AS v(id, %s) WHERE m.id = v.id",
-                    assignments,
-                    self.env.uid,
-                    now,
-                    rows,
-                    SQL(", ").join(SQL.identifier(name) for name in names),
-                )
-            )
-            # Keep the written values in the cache: the run reads them again right after.
-            moves = Move.browse(by_id)
-            for name in names:
-                field = Move._fields[name]
-                self.env.cache.update(
-                    moves,
-                    field,
-                    [field.convert_to_cache(vals[name], moves) for vals in by_id.values()],
-                )
-            moves.invalidate_recordset(["write_uid", "write_date"])
+        assert all(name.startswith("collection_") for vals in values.values() for name in vals)
+        update_rows(self.env["account.move"], values)
 
     def _collection_book_reminders(self, stages, today, writes=None):
         """Record on the invoices (``{move: stage}``) that they got a reminder today. With

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import plaintext2html
 
-from .sql_insert import insert_rows
+from .sql_rows import insert_rows
 
 CALL_OUTCOMES = [
     ("no_answer", "No answer"),
