@@ -14,6 +14,18 @@ from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
 from .sql_rows import insert_rows, update_rows
 
+# Fields of the overdue invoices the run reads.
+MOVE_FIELDS = [
+    "name",
+    "company_id",
+    "commercial_partner_id",
+    "invoice_user_id",
+    "amount_residual_signed",
+    "collection_stage_id",
+    "collection_stage_date",
+    "collection_last_reminder_date",
+    "collection_reminder_count",
+]
 # Invoices rendered by one wkhtmltopdf run, at most.
 PDF_BATCH = 100
 # Kind of the event written when a stage's activity is scheduled.
@@ -145,8 +157,22 @@ class CollectionEngine(models.AbstractModel):
             *past_due_line_domain(today),
         ]
         if partners is not None:
-            domain.append(("move_id.commercial_partner_id", "in", partners.ids))
+            domain += [
+                # The lines' own partner first: the database finds them by its index.
+                ("partner_id", "in", self._collection_contacts(partners)),
+                ("move_id.commercial_partner_id", "in", partners.ids),
+            ]
         return domain
+
+    @api.model
+    def _collection_contacts(self, partners):
+        """Ids of the commercial partners and of all their contacts."""
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            ._search([("id", "child_of", partners.ids)])
+            .get_result_ids()
+        )
 
     # ------------------------------------------------------------ one batch
     def _collection_process(self, partners, today):
@@ -194,7 +220,7 @@ class CollectionEngine(models.AbstractModel):
                 ("account_type", "=", "asset_receivable"),
                 ("reconciled", "=", False),
                 ("amount_residual", "<", 0),
-                ("partner_id", "child_of", partners.ids),
+                ("partner_id", "in", self._collection_contacts(partners)),
             ],
             ["partner_id"],
             ["amount_residual:sum"],
@@ -206,6 +232,9 @@ class CollectionEngine(models.AbstractModel):
         partners.mapped("collection_responsible_id")
         partners.mapped("collection_no_contact")
         partners.child_ids.mapped("email")
+        # The invoices' fields the run reads, alone: reading one field of an invoice would
+        # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
+        self.env["account.move"].browse([move.id for move in overdue]).fetch(MOVE_FIELDS)
         moves_by_partner = defaultdict(list)
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)

@@ -35,7 +35,7 @@ class CollectionPaymentScore(models.AbstractModel):
         moves = (
             self.env["account.move"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("commercial_partner_id", "in", partners.ids),
                     ("move_type", "=", "out_invoice"),
@@ -43,7 +43,13 @@ class CollectionPaymentScore(models.AbstractModel):
                     ("payment_state", "!=", "reversed"),
                     ("invoice_date_due", "<", today),
                     ("invoice_date_due", ">=", today - relativedelta(months=HISTORY_MONTHS)),
-                ]
+                ],
+                [
+                    "amount_total_signed",
+                    "payment_state",
+                    "invoice_date_due",
+                    "commercial_partner_id",
+                ],
             )
         )
         paid_on = self._payment_dates(moves)

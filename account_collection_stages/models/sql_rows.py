@@ -27,8 +27,7 @@ def insert_rows(env, table, rows, log_access=True, returning="id"):
         extra = [env.uid, now, env.uid, now]
         columns += ["create_uid", "create_date", "write_uid", "write_date"]
     keys = list(rows[0])
-    template = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    values = SQL(", ").join(SQL(template, *[row[key] for key in keys], *extra) for row in rows)
+    values = value_rows([[*(row[key] for key in keys), *extra] for row in rows])
     query = SQL(
         "INSERT INTO %s (%s) VALUES %s",
         SQL.identifier(table),
@@ -56,10 +55,11 @@ def update_rows(model, values):
     env = model.env
     now = fields.Datetime.now()
     for names, by_id in groups.items():
-        template = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
-        rows = SQL(", ").join(
-            SQL(template, record_id, *(column_value(vals[name]) for name in names))
-            for record_id, vals in by_id.items()
+        rows = value_rows(
+            [
+                [record_id, *(column_value(vals[name]) for name in names)]
+                for record_id, vals in by_id.items()
+            ]
         )
         assignments = SQL(", ").join(
             SQL(
@@ -90,6 +90,12 @@ def update_rows(model, values):
                 [field.convert_to_cache(vals[name], records) for vals in by_id.values()],
             )
         records.invalidate_recordset(["write_uid", "write_date"])
+
+
+def value_rows(rows):
+    """``(%s, ...), (%s, ...)`` for a VALUES list: one SQL object for all the rows."""
+    row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    return SQL(", ".join([row] * len(rows)), *(value for values in rows for value in values))
 
 
 def column_value(value):
