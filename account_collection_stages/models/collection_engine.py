@@ -715,9 +715,12 @@ class CollectionEngine(models.AbstractModel):
         # The record, not its xml id: each lookup by name costs queries, per invoice.
         invoice_report = self.env.ref("account.account_invoices").sudo()
         result = {}
+        # One run per language and company: the layout's head (styles, direction) is theirs.
         todo = [
             (lang, batch)
-            for lang, group in moves.grouped(lambda m: m.partner_id.lang).items()
+            for (lang, _company), group in moves.grouped(
+                lambda m: (m.partner_id.lang, m.company_id)
+            ).items()
             for batch in split_every(PDF_BATCH, group.ids, moves.browse)
         ]
         while todo:

@@ -35,7 +35,7 @@ def insert_rows(env, table, rows, log_access=True, returning="id"):
         values,
     )
     if not returning:
-        env.cr.execute(query)
+        env.execute_query(query)
         return []
     return [
         row[0]
