@@ -26,6 +26,27 @@ MOVE_FIELDS = [
     "collection_last_reminder_date",
     "collection_reminder_count",
 ]
+# Fields of the batch's customers the run reads.
+PARTNER_FIELDS = [
+    "name",
+    "complete_name",
+    "lang",
+    "phone",
+    "mobile",
+    "tz",
+    "child_ids",
+    "commercial_partner_id",
+    "collection_responsible_id",
+    "collection_no_contact",
+    "collection_is_consumer",
+    "collection_stage_id",
+    "collection_broken_promises",
+    "collection_broken_plans",
+    "collection_payment_score",
+    "collection_payment_rating",
+    "collection_on_time_ratio",
+    "collection_avg_days_late",
+]
 # Invoices rendered by one wkhtmltopdf run, at most.
 PDF_BATCH = 100
 # Kind of the event written when a stage's activity is scheduled.
@@ -159,20 +180,10 @@ class CollectionEngine(models.AbstractModel):
         if partners is not None:
             domain += [
                 # The lines' own partner first: the database finds them by its index.
-                ("partner_id", "in", self._collection_contacts(partners)),
+                ("partner_id", "in", partners._collection_contact_ids()),
                 ("move_id.commercial_partner_id", "in", partners.ids),
             ]
         return domain
-
-    @api.model
-    def _collection_contacts(self, partners):
-        """Ids of the commercial partners and of all their contacts."""
-        return (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            ._search([("id", "child_of", partners.ids)])
-            .get_result_ids()
-        )
 
     # ------------------------------------------------------------ one batch
     def _collection_process(self, partners, today):
@@ -220,7 +231,7 @@ class CollectionEngine(models.AbstractModel):
                 ("account_type", "=", "asset_receivable"),
                 ("reconciled", "=", False),
                 ("amount_residual", "<", 0),
-                ("partner_id", "in", self._collection_contacts(partners)),
+                ("partner_id", "in", partners._collection_contact_ids()),
             ],
             ["partner_id"],
             ["amount_residual:sum"],
@@ -228,10 +239,10 @@ class CollectionEngine(models.AbstractModel):
             credits[partner.commercial_partner_id] -= amount
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
-        # Read the batch's customers together; the loops below read them one by one.
-        partners.mapped("collection_responsible_id")
-        partners.mapped("collection_no_contact")
-        partners.child_ids.mapped("email")
+        # Read the fields of the batch's customers the loops below read, for all of them at once
+        # (and only those: res.partner has many columns, some computed in the query).
+        partners.fetch(PARTNER_FIELDS)
+        partners.child_ids.fetch(["type", "email", "name", "phone", "mobile"])
         # The invoices' fields the run reads, alone: reading one field of an invoice would
         # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
         self.env["account.move"].browse([move.id for move in overdue]).fetch(MOVE_FIELDS)
@@ -327,6 +338,7 @@ class CollectionEngine(models.AbstractModel):
         paid = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
+                ("partner_id", "in", partners._collection_contact_ids()),
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",

@@ -1,8 +1,7 @@
-from collections import defaultdict
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .sql_rows import update_rows
 
@@ -32,38 +31,62 @@ class CollectionPaymentScore(models.AbstractModel):
         if not partners:
             return
         today = fields.Date.context_today(self)
-        moves = (
-            self.env["account.move"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "!=", "reversed"),
-                    ("invoice_date_due", "<", today),
-                    ("invoice_date_due", ">=", today - relativedelta(months=HISTORY_MONTHS)),
-                ],
-                [
-                    "amount_total_signed",
-                    "payment_state",
-                    "invoice_date_due",
-                    "commercial_partner_id",
-                ],
-            )
+        self.env["account.move"].flush_model(
+            [
+                "partner_id",
+                "commercial_partner_id",
+                "amount_total_signed",
+                "payment_state",
+                "state",
+                "move_type",
+                "invoice_date_due",
+            ]
         )
-        paid_on = self._payment_dates(moves)
-        totals = defaultdict(lambda: [0.0, 0.0, 0.0])  # weight, on-time weight, weighted days
-        for move in moves:
-            weight = abs(move.amount_total_signed)
-            paid = move.payment_state in ("paid", "in_payment")
-            end = paid_on.get(move.id) if paid else None
-            on_time = paid and end is not None and end <= move.invoice_date_due
-            late_days = 0 if on_time else max(((end or today) - move.invoice_date_due).days, 0)
-            total = totals[move.commercial_partner_id.id]
-            total[0] += weight
-            total[1] += weight if on_time else 0.0
-            total[2] += weight * late_days
+        self.env["account.move.line"].flush_model(["move_id"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
+        # weight, on-time weight, weighted days late, by customer; one query for the batch.
+        query = SQL(
+            """
+            WITH invoice AS (
+                SELECT move.commercial_partner_id AS partner_id,
+                       ABS(move.amount_total_signed) AS weight,
+                       move.invoice_date_due AS due,
+                       move.payment_state IN ('paid', 'in_payment') AS paid,
+                       (SELECT MAX(part.max_date)
+                          FROM account_partial_reconcile part
+                          JOIN account_move_line line ON line.id = part.debit_move_id
+                         WHERE line.move_id = move.id) AS paid_on
+                  FROM account_move move
+                 WHERE move.partner_id IN %(contacts)s
+                   AND move.commercial_partner_id IN %(partners)s
+                   AND move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.payment_state != 'reversed'
+                   AND move.invoice_date_due < %(today)s
+                   AND move.invoice_date_due >= %(since)s
+            ), judged AS (
+                SELECT partner_id, weight, due,
+                       paid AND paid_on IS NOT NULL AND paid_on <= due AS on_time,
+                       CASE WHEN paid AND paid_on IS NOT NULL THEN paid_on
+                            ELSE %(today)s END AS until
+                  FROM invoice
+            )
+            SELECT partner_id,
+                   SUM(weight),
+                   COALESCE(SUM(weight) FILTER (WHERE on_time), 0),
+                   COALESCE(SUM(weight * GREATEST(until - due, 0)) FILTER (WHERE NOT on_time), 0)
+              FROM judged
+          GROUP BY partner_id
+            """,
+            contacts=tuple(partners._collection_contact_ids()),
+            partners=tuple(partners.ids),
+            today=today,
+            since=today - relativedelta(months=HISTORY_MONTHS),
+        )
+        totals = {
+            partner_id: (float(weight), float(on_time), float(days))
+            for partner_id, weight, on_time, days in self.env.execute_query(query)
+        }
         values = {}
         for partner in partners:
             weight, on_time, days = totals.get(partner.id, (0.0, 0.0, 0.0))
@@ -101,23 +124,3 @@ class CollectionPaymentScore(models.AbstractModel):
         if score >= 70:
             return "good"
         return "fair" if score >= 40 else "poor"
-
-    @api.model
-    def _payment_dates(self, moves):
-        """{move id: date of the last payment reconciled with its receivable lines}."""
-        if not moves:
-            return {}
-        groups = (
-            self.env["account.partial.reconcile"]
-            .sudo()
-            ._read_group(
-                [("debit_move_id.move_id", "in", moves.ids)],
-                ["debit_move_id"],
-                ["max_date:max"],
-            )
-        )
-        dates = {}
-        for line, day in groups:
-            move_id = line.move_id.id
-            dates[move_id] = max(day, dates.get(move_id, day))
-        return dates

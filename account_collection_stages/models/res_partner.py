@@ -113,6 +113,16 @@ class ResPartner(models.Model):
         """Let today's engine run look at these customers again after a manual change."""
         self.sudo().write({"collection_checked_date": False})
 
+    def _collection_contact_ids(self):
+        """Ids of the partners whose commercial partner is one of these customers (the
+        customers and their contacts, archived ones included): their invoices and lines are
+        found through the partner index."""
+        return (
+            self.with_context(active_test=False)
+            ._search([("commercial_partner_id", "in", self.commercial_partner_id.ids)])
+            .get_result_ids()
+        )
+
     def _collection_invoice_contacts(self):
         """Who receives the reminders: the invoice-address contacts, else the customer."""
         self.ensure_one()
