@@ -58,32 +58,33 @@ class ActivityNotes:
     def _phrases(self, lang):
         if lang not in self._by_lang:
             env = self.env(context=dict(self.env.context, lang=lang))
-            _ = env._
             self._by_lang[lang] = {
                 "proposal": escape(
-                    _(
+                    env._(
                         "The overdue invoices of %(customer)s reached the stage %(stage)s. This "
                         "stage is not executed automatically: decide whether to go ahead with it."
                     )
                 ),
                 "call": escape(
-                    _(
+                    env._(
                         "Ask for %(contact)s, the person in charge of payments at %(customer)s, "
                         "and ask for the full balance."
                     )
                 ),
                 "call_phone": escape(
-                    _(
+                    env._(
                         "Ask for %(contact)s, the person in charge of payments at %(customer)s "
                         "(phone: %(phone)s), and ask for the full balance."
                     )
                 ),
-                "tone": _("Be firm, professional and courteous."),
-                "line": escape(_("%(invoice)s: %(amount)s, %(days)s days overdue")),
-                "total": escape(_("Total overdue: %(amount)s")),
-                "total_credit": escape(_("Total overdue: %(amount)s, less credits of %(credit)s")),
+                "tone": env._("Be firm, professional and courteous."),
+                "line": escape(env._("%(invoice)s: %(amount)s, %(days)s days overdue")),
+                "total": escape(env._("Total overdue: %(amount)s")),
+                "total_credit": escape(
+                    env._("Total overdue: %(amount)s, less credits of %(credit)s")
+                ),
                 "charge": escape(
-                    _(
+                    env._(
                         "Point out the finance charge that applies: %(amount)s (late interest "
                         "and fees)."
                     )
