@@ -91,27 +91,41 @@ class CollectionEvent(models.Model):
 
     def _collection_log_on_partner(self):
         """Write each event in its customer's chatter, all in one go."""
-        if not self:
-            return
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
-        messages = self.env["collection.chatter"]._log_notes(
+        messages = self._collection_post_notes(
             [
-                {
-                    "model": "res.partner",
-                    "res_id": event.partner_id.id,
-                    "record_name": event.partner_id.display_name,
-                    "company_id": event.company_id.id,
-                    "body": summary_body(
-                        kinds[event.kind],
-                        event.note or event.stage_id.name or "",
-                        event.move_ids.mapped("name"),
-                    ),
-                }
+                (
+                    event.partner_id,
+                    event.company_id.id,
+                    event.kind,
+                    event.note or event.stage_id.name,
+                )
                 for event in self
-            ]
+            ],
+            [event.move_ids for event in self],
         )
         for event, message in zip(self, messages, strict=True):
             event.mail_message_id = message
+
+    @api.model
+    def _collection_post_notes(self, entries, invoices):
+        """The chatter notes of events on their customers: ``entries`` are (partner, company id,
+        kind, detail) and ``invoices`` the events' invoices. Returns the mail.message records."""
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        return self.env["collection.chatter"]._log_notes(
+            [
+                {
+                    "model": "res.partner",
+                    "res_id": partner.id,
+                    "record_name": partner.display_name,
+                    "company_id": company_id,
+                    "body": Markup("<p><b>%s</b> %s</p><p>%s</p>")
+                    % (kinds[kind], detail or "", ", ".join(moves.mapped("name"))),
+                }
+                for (partner, company_id, kind, detail), moves in zip(
+                    entries, invoices, strict=True
+                )
+            ]
+        )
 
     @api.model
     def _collection_record(self, vals_list):
@@ -122,44 +136,35 @@ class CollectionEvent(models.Model):
         text or Markup. Returns the events in the order of ``vals_list``."""
         if not vals_list:
             return self
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
-        stage_names = {
-            stage.id: stage.name
-            for stage in self.env["collection.stage"].browse(
-                {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
-            )
-        }
-        partner_names = {
-            partner.id: partner.display_name
-            for partner in self.env["res.partner"].browse(
-                {vals["partner_id"] for vals in vals_list}
-            )
-        }
+        # Browsed together, the customers and stages are read together.
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
+        stages = self.env["collection.stage"].browse(
+            {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
+        )
         rows = []
         for vals in vals_list:
             row = {key: value for key, value in vals.items() if key != "move_ids"}
             if row.get("note") and not isinstance(row["note"], Markup):
                 row["note"] = plaintext2html(row["note"])
             rows.append(row)
-        logged = [row for row in rows if row["kind"] != "reminder"]
-        messages = self.env["collection.chatter"]._log_notes(
+        logged = [
+            (row, vals)
+            for row, vals in zip(rows, vals_list, strict=True)
+            if row["kind"] != "reminder"
+        ]
+        messages = self._collection_post_notes(
             [
-                {
-                    "model": "res.partner",
-                    "res_id": row["partner_id"],
-                    "record_name": partner_names[row["partner_id"]],
-                    "company_id": row["company_id"],
-                    "body": summary_body(
-                        kinds[row["kind"]],
-                        row.get("note") or stage_names.get(row.get("stage_id")) or "",
-                        vals["move_ids"].mapped("name"),
-                    ),
-                }
-                for row, vals in zip(rows, vals_list, strict=True)
-                if row["kind"] != "reminder"
-            ]
+                (
+                    partners.browse(row["partner_id"]),
+                    row["company_id"],
+                    row["kind"],
+                    row.get("note") or stages.browse(row.get("stage_id") or ()).name,
+                )
+                for row, _vals in logged
+            ],
+            [vals["move_ids"] for _row, vals in logged],
         )
-        for row, message_id in zip(logged, messages.ids, strict=True):
+        for (row, _vals), message_id in zip(logged, messages.ids, strict=True):
             row["mail_message_id"] = message_id
         columns = sorted({column for row in rows for column in row})
         ids = insert_rows(
@@ -181,8 +186,3 @@ class CollectionEvent(models.Model):
         self.env["account.move"].invalidate_model(["collection_event_ids"])
         self.env["res.partner"].invalidate_model(["collection_event_ids"])
         return self.browse(ids)
-
-
-def summary_body(label, detail, invoice_names):
-    """The chatter note of an event: what happened, and to which invoices."""
-    return Markup("<p><b>%s</b> %s</p><p>%s</p>") % (label, detail, ", ".join(invoice_names))
