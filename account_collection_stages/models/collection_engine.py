@@ -377,12 +377,10 @@ class CollectionEngine(models.AbstractModel):
             return move.collection_stage_id != stage or (stage_date and last < stage_date)
         return (today - last).days >= stage.repeat_days
 
-    def _collection_set_stages(self, new_stages, today=False, writes=None):
+    def _collection_set_stages(self, new_stages, today, writes):
         """Put invoices on new stages (False: off the ladder), with the change tracked in their
-        chatter. With ``writes``, the invoices' new values are added to it for the caller to
-        write; otherwise they are written at once."""
+        chatter; their new values are added to ``writes`` for _collection_write_moves."""
         field = self.env["ir.model.fields"]._get("account.move", "collection_stage_id")
-        pending = {} if writes is None else writes
         names = {}
         notes = []
         for move, stage in new_stages.items():
@@ -390,7 +388,7 @@ class CollectionEngine(models.AbstractModel):
             for record in (old, stage):
                 if record and record not in names:
                     names[record] = record.display_name
-            pending.setdefault(move, {}).update(
+            writes.setdefault(move, {}).update(
                 collection_stage_id=stage.id if stage else False,
                 collection_stage_date=today or False,
             )
@@ -411,8 +409,6 @@ class CollectionEngine(models.AbstractModel):
                     ],
                 }
             )
-        if writes is None:
-            self._collection_write_moves(pending)
         self.env["collection.chatter"]._log_notes(notes)
 
     def _collection_write_moves(self, values):
@@ -424,20 +420,17 @@ class CollectionEngine(models.AbstractModel):
         assert all(name.startswith("collection_") for vals in values.values() for name in vals)
         update_rows(self.env["account.move"], values)
 
-    def _collection_book_reminders(self, stages, today, writes=None):
-        """Record on the invoices (``{move: stage}``) that they got a reminder today. With
-        ``writes``, the values are added to it for the caller to write."""
-        pending = {} if writes is None else writes
+    def _collection_book_reminders(self, stages, today, writes):
+        """Record on the invoices (``{move: stage}``) that they got a reminder today: the
+        values are added to ``writes`` for _collection_write_moves."""
         for move, stage in stages.items():
             repeat = stage.repeat_days
-            pending.setdefault(move, {}).update(
+            writes.setdefault(move, {}).update(
                 collection_reminder_count=move.collection_reminder_count + 1,
                 collection_last_reminder_date=today,
                 collection_last_action_date=today,
                 collection_next_action_date=today + timedelta(days=repeat) if repeat else False,
             )
-        if writes is None:
-            self._collection_write_moves(pending)
 
     @api.model
     def _collection_event_vals(self, partner, kind, moves, today, stage=None):
@@ -645,7 +638,9 @@ class CollectionEngine(models.AbstractModel):
                 if after:
                     new_stages[move] = after
         if new_stages:
-            self._collection_set_stages(new_stages, today)
+            writes = {}
+            self._collection_set_stages(new_stages, today, writes)
+            self._collection_write_moves(writes)
         return new_stages
 
     @api.model
@@ -793,9 +788,11 @@ class CollectionEngine(models.AbstractModel):
             vals.update(amount_overdue=amount, amount_claimed=amount, user_id=self.env.user.id)
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
+            writes = {}
             engine.sudo()._collection_book_reminders(
-                {move: move.collection_stage_id for move in group.sudo()}, today
+                {move: move.collection_stage_id for move in group.sudo()}, today, writes
             )
+            engine.sudo()._collection_write_moves(writes)
             events |= event
         return {
             "type": "ir.actions.client",
