@@ -20,13 +20,12 @@ def insert_rows(env, table, rows, log_access=True, returning="id"):
     dates, strings (Markup for HTML). The caller invalidates what it read before."""
     if not rows:
         return []
-    columns = list(rows[0])
-    extra = []
+    keys = list(rows[0])
+    columns, extra = keys, []
     if log_access:
         now = fields.Datetime.now()
+        columns = [*keys, "create_uid", "create_date", "write_uid", "write_date"]
         extra = [env.uid, now, env.uid, now]
-        columns += ["create_uid", "create_date", "write_uid", "write_date"]
-    keys = list(rows[0])
     values = value_rows([[*(row[key] for key in keys), *extra] for row in rows])
     query = SQL(
         "INSERT INTO %s (%s) VALUES %s",
