@@ -150,8 +150,8 @@ def parse_args():
     parser.add_argument(
         "--profile",
         type=Path,
-        help="profile the deciding phase with cProfile into this file (slows it down) and "
-        "print its most expensive functions",
+        help="profile the deciding phase with cProfile into this file, and the next day's into "
+        "FILE.next-day (slows them down); print the first one's most expensive functions",
     )
     parser.add_argument(
         "--no-mail",
@@ -792,9 +792,12 @@ def measure_on(env, args, results, report_url):
     say("Running the engine again, the next day")
     before = record_counts(env)
     next_day = {}
+    profiler = cProfile.Profile() if args.profile else None
     with freezegun.freeze_time(today + timedelta(days=1), tick=True):
-        run_engine(env, next_day, 0, QueryLog(), mail=not args.no_mail)
+        run_engine(env, next_day, 0, QueryLog(), profiler, mail=not args.no_mail)
     cr.commit()
+    if profiler:
+        profiler.dump_stats(f"{args.profile}.next-day")
     after = record_counts(env)
     next_day["created"] = {
         key: after[key] - before[key] for key in ("mails", "activities", "events")
