@@ -2,11 +2,16 @@
 
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CollectionCase
 
 Engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
+
+
+class WorkerKilled(BaseException):
+    """The worker dying (killed, out of memory): nothing in the run gets to handle it."""
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -32,13 +37,13 @@ class TestCollectionBatches(CollectionCase):
         def crash_on_second_batch(engine, partners, today):
             calls.append(partners)
             if len(calls) == 2:
-                raise RuntimeError("worker killed")
+                raise WorkerKilled("worker killed")
             return process(engine, partners, today)
 
-        # The scheduled action reports the crash wrapped by safe_eval.
+        # (Odoo's assertRaises would roll back what the run did before the crash.)
         with (
             patch(f"{Engine}._collection_process", crash_on_second_batch),
-            self.assertRaisesRegex(Exception, "worker killed"),
+            self.assertRaisesRegex(WorkerKilled, "worker killed"),
         ):
             self.run_engine()
         first_batch = calls[0]
@@ -47,6 +52,35 @@ class TestCollectionBatches(CollectionCase):
             expected = 1 if customer in first_batch else 0
             self.assertEqual(len(self.reminders(customer)), expected, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), expected, customer.name)
+        self.run_engine()
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+            self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
+
+    def test_failing_customer_does_not_hold_up_the_others(self):
+        documents = type(self.env["collection.engine"])._collection_invoice_documents
+        broken = self.customers[2]
+
+        def no_pdf_for_broken(engine, moves):
+            if broken in moves.commercial_partner_id:
+                raise UserError("The invoice report cannot be rendered.")
+            return documents(engine, moves)
+
+        with (
+            patch(f"{Engine}._collection_invoice_documents", no_pdf_for_broken),
+            self.assertLogs(
+                "odoo.addons.account_collection_stages.models.collection_engine", "ERROR"
+            ) as logs,
+        ):
+            self.run_engine()
+        self.assertIn(broken.name, logs.output[0])
+        for customer in self.customers - broken:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+            self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
+        self.assertFalse(self.reminders(broken))
+        self.assertFalse(self.queued_mails(broken))
+        self.assertFalse(broken.collection_stage_id, "nothing of the failed customer is kept")
+        # Once the report is mended, the next run reminds that customer, and only that one.
         self.run_engine()
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)

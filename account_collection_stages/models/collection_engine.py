@@ -1,3 +1,4 @@
+import logging
 import threading
 from collections import defaultdict
 from datetime import time, timedelta
@@ -13,6 +14,8 @@ from .account_move import PAID_STATES, past_due_line_domain
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
 from .sql_rows import insert_rows, update_rows
+
+_logger = logging.getLogger(__name__)
 
 # Fields of the overdue invoices the run reads.
 MOVE_FIELDS = [
@@ -95,8 +98,7 @@ class CollectionEngine(models.AbstractModel):
             )
             for batch_ids in split_every(batch_size, partner_ids):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
-                with self.env.cr.savepoint():
-                    company_engine._collection_process(partners, today)
+                company_engine._collection_process_safely(partners, today)
                 done += len(batch_ids)
                 if commit:
                     # The batch is complete: keep it even if a later one fails.
@@ -186,6 +188,26 @@ class CollectionEngine(models.AbstractModel):
         return domain
 
     # ------------------------------------------------------------ one batch
+    def _collection_process_safely(self, partners, today):
+        """Process a batch; if it fails, process its customers one by one, so that one
+        customer's problem (an invoice whose PDF cannot be rendered, say) does not hold up the
+        others. A customer that fails is left unchecked: the next run tries it again."""
+        try:
+            with self.env.cr.savepoint():
+                self._collection_process(partners, today)
+            return
+        except Exception:
+            if len(partners) == 1:
+                _logger.exception(
+                    "Collection run: customer %s (id %s) of %s failed; retried on the next run",
+                    partners.display_name,
+                    partners.id,
+                    self.env.company.name,
+                )
+                return
+        for partner in partners:
+            self._collection_process_safely(partner, today)
+
     def _collection_process(self, partners, today):
         """Decide and act for a batch of commercial partners of the current company."""
         events = self._collection_decide(partners, today)
