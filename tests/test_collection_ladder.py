@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo.tests import freeze_time, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -201,3 +201,60 @@ class TestCollectionLadder(CollectionCase):
             lambda t: t.field_id.name == "collection_stage_id"
         )
         self.assertEqual(tracking.new_value_char, self.stage["call"].display_name)
+
+    def test_one_email_when_stages_have_emails_of_their_own(self):
+        final_notice = self.env.ref(f"{MODULE}.mail_template_collection_reminder").copy(
+            {"subject": "FINAL NOTICE from {{ object.company_id.name }}"}
+        )
+        self.stage["call"].mail_template_id = final_notice
+        moves = self._invoice(self.customer, 3) | self._invoice(self.customer, 35)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(reminder.move_ids, moves)
+        self.assertEqual(len(self.queued_mails(self.customer)), 1)
+        # The firmest stage's email speaks for all of them.
+        self.assertIn("FINAL NOTICE", reminder.mail_message_id.subject)
+
+    def test_proposal_marked_done_is_not_made_again(self):
+        self._invoice(self.customer, 95)
+        self.run_engine()
+        proposal = self.collection_activities(self.customer)
+        self.assertEqual(proposal.collection_stage_id, self.stage["agency"])
+        proposal.action_feedback(feedback="Not worth an agency yet")
+        for days in (1, 10):
+            self.run_engine(DAY0 + timedelta(days=days))
+            self.assertFalse(self.collection_activities(self.customer))
+        self.assertEqual(len(self.events(self.customer, "agency")), 1)
+        # The next stage is proposed in its time.
+        self.run_engine(DAY0 + timedelta(days=25))
+        self.assertEqual(
+            self.collection_activities(self.customer).collection_stage_id, self.stage["legal"]
+        )
+
+    def test_call_done_comes_back_after_the_stage_repeat_days(self):
+        self.stage["call"].repeat_days = 10
+        self._invoice(self.customer, 35)
+        self.run_engine()
+        self.collection_activities(self.customer).action_feedback(feedback="Called")
+        self.run_engine(DAY0 + timedelta(days=5))
+        self.assertFalse(self.collection_activities(self.customer))
+        self.run_engine(DAY0 + timedelta(days=10))
+        call = self.collection_activities(self.customer)
+        self.assertEqual(call.collection_stage_id, self.stage["call"])
+        self.assertEqual(len(self.events(self.customer, "call")), 2)
+
+    def test_call_note_names_the_invoice_contact_to_call(self):
+        self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "phone": "+1 555 0199",
+                "parent_id": self.customer.id,
+            }
+        )
+        self._invoice(self.customer, 35)
+        self.run_engine()
+        note = str(self.collection_activities(self.customer).note)
+        self.assertIn("Accounts payable", note)
+        self.assertIn("+1 555 0199", note)

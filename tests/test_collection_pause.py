@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, tagged
 
 from .common import DAY0, CollectionCase
@@ -89,6 +89,21 @@ class TestCollectionPause(CollectionCase):
         with freeze_time(DAY0):
             self.customer.action_collection_send_reminder()
         self.assertEqual(self.reminders(self.customer).move_ids, moves)
+
+    def test_only_collection_users_send_reminders_now(self):
+        move = self._invoice(self.customer, 10)
+        auditor = self.env["res.users"].create(
+            {
+                "name": "Auditor",
+                "login": "auditor",
+                "groups_id": [(6, 0, self.env.ref("account.group_account_readonly").ids)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            move.with_user(auditor).action_collection_send_reminder()
+        with self.assertRaises(AccessError):
+            self.customer.with_user(auditor).action_collection_send_reminder()
+        self.assertFalse(self.reminders(self.customer))
 
     def test_exclude_wizard_form(self):
         move = self._invoice(self.customer, 10)

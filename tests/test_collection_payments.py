@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -64,7 +64,30 @@ class TestCollectionPayments(CollectionCase):
         move = self._invoice(self.customer, 35)
         self.run_engine()
         self.assertEqual(move.collection_stage_id, self.stage["call"])
-        self.assertEqual(self.reminders(self.customer).amount_overdue, 500.0)
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.amount_overdue, 500.0)
+        # The email's line of the invoice claims the installment due, not the whole balance.
+        body = str(reminder.mail_message_id.body)
+        self.assertIn("500.00", body)
+        self.assertNotIn("1,000.00", body)
+        self.assertEqual(self.events(self.customer, "call").amount_overdue, 500.0)
+
+    def test_send_now_deducts_credits_and_states_the_finance_charge(self):
+        self.env.company.collection_late_interest_rate = 10.0
+        self.env.company.collection_late_fee = 40.0
+        self._invoice(self.customer, 73, amount=3650.0)
+        self._credit_note(self.customer, 650.0)
+        with freeze_time(DAY0):
+            self.customer.action_collection_send_reminder()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.amount_overdue, 3650.0)
+        self.assertEqual(reminder.amount_credit, 650.0)
+        self.assertEqual(reminder.amount_claimed, 3000.0)
+        # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
+        self.assertEqual(reminder.finance_charge, 113.0)
+        body = str(reminder.mail_message_id.body)
+        self.assertIn("3,000.00", body)
+        self.assertIn("113.00", body)
 
     def test_paid_invoice_leaves_the_ladder(self):
         move = self._invoice(self.customer, 45)

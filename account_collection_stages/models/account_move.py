@@ -80,6 +80,11 @@ class AccountMove(models.Model):
     collection_days_overdue = fields.Integer(
         string="Days overdue", compute="_compute_collection_overdue"
     )
+    collection_amount_overdue = fields.Monetary(
+        string="Amount overdue",
+        compute="_compute_collection_overdue",
+        help="What is unpaid of the installments past due, in the invoice's currency.",
+    )
 
     @api.model
     def _read_group_collection_stage_ids(self, stages, domain):
@@ -90,30 +95,33 @@ class AccountMove(models.Model):
     def _compute_collection_overdue(self):
         today = fields.Date.context_today(self)
         for move in self:
-            due = move._collection_overdue_due_date(today)
+            lines = move._collection_past_due_lines(today)
+            due = min(lines.mapped("date_maturity"), default=None)
             move.collection_overdue = bool(due)
             move.collection_overdue_since = due
             move.collection_days_overdue = (today - due).days if due else 0
+            move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
 
-    def _collection_overdue_due_date(self, today):
-        """The earliest maturity of an unpaid receivable line past due on ``today``, or None."""
+    def _collection_past_due_lines(self, today):
+        """The invoice's unpaid receivable lines past due on ``today``."""
         self.ensure_one()
         if (
             self.state != "posted"
             or self.move_type != "out_invoice"
             or self.payment_state in PAID_STATES
         ):
-            return None
-        dues = [
-            line.date_maturity
-            for line in self.line_ids
-            if line.account_type == "asset_receivable"
+            return self.env["account.move.line"]
+        return self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
             and not line.reconciled
             and line.amount_residual > 0
             and line.date_maturity
             and line.date_maturity < today
-        ]
-        return min(dues, default=None)
+        )
+
+    def _collection_overdue_due_date(self, today):
+        """The earliest maturity of an unpaid receivable line past due on ``today``, or None."""
+        return min(self._collection_past_due_lines(today).mapped("date_maturity"), default=None)
 
     def _collection_check_customer_invoices(self):
         for move in self:

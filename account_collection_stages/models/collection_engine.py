@@ -7,7 +7,7 @@ from time import monotonic
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
 from .account_move import PAID_STATES, past_due_line_domain
@@ -52,8 +52,12 @@ PARTNER_FIELDS = [
 ]
 # Invoices rendered by one wkhtmltopdf run, at most.
 PDF_BATCH = 100
-# Kind of the event written when a stage's activity is scheduled.
+# Kind of the event written when a stage's activity is scheduled ("note" for the others).
 ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
+
+
+def activity_kind(stage):
+    return ACTIVITY_EVENT_KIND.get(stage.kind, "note")
 
 
 class CollectionEngine(models.AbstractModel):
@@ -236,29 +240,8 @@ class CollectionEngine(models.AbstractModel):
         writes = {}  # invoice -> collection fields to write, all in one go
         event_vals = self._collection_release_paid(partners, today, writes)
 
-        # Overdue invoices: days overdue and overdue amount per invoice.
-        overdue = {
-            move: (due, amount)
-            for move, due, amount in self.env["account.move.line"]._read_group(
-                self._collection_line_domain(today, partners),
-                ["move_id"],
-                ["date_maturity:min", "amount_residual:sum"],
-            )
-        }
-        credits = defaultdict(float)
-        for partner, amount in self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-                ("partner_id", "in", partners._collection_contact_ids()),
-            ],
-            ["partner_id"],
-            ["amount_residual:sum"],
-        ):
-            credits[partner.commercial_partner_id] -= amount
+        overdue = self._collection_overdue(self._collection_line_domain(today, partners))
+        credits = self._collection_credits(partners)
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
         # Read the fields of the batch's customers the loops below read, for all of them at once
@@ -273,7 +256,7 @@ class CollectionEngine(models.AbstractModel):
             moves_by_partner[move.commercial_partner_id].append(move)
 
         targets = {}  # invoice -> its stage after this run
-        reminders = defaultdict(list)  # (partner, email template) -> moves
+        reminders = defaultdict(list)  # partner -> its invoices due for a reminder
         partner_stage = {}
         for partner, moves in moves_by_partner.items():
             overdue_total = sum(overdue[move][1] for move in moves)
@@ -288,7 +271,7 @@ class CollectionEngine(models.AbstractModel):
                     and not partner.collection_no_contact
                     and self._collection_reminder_due(move, stage, today)
                 ):
-                    reminders[partner, stage.mail_template_id].append(move)
+                    reminders[partner].append(move)
                 if stage and (
                     partner not in partner_stage
                     or ladder.key(stage) > ladder.key(partner_stage[partner])
@@ -305,33 +288,31 @@ class CollectionEngine(models.AbstractModel):
                 by_partner_stage[move.commercial_partner_id, stage].append(move)
             for (partner, stage), moves in by_partner_stage.items():
                 event_vals.append(
-                    self._collection_event_vals(partner, "stage_change", moves, today, stage)
+                    self._collection_event_vals(
+                        partner,
+                        "stage_change",
+                        moves,
+                        today,
+                        stage,
+                        amount=sum(overdue[move][1] for move in moves),
+                    )
                 )
 
         # Partners' own stage: the most advanced one among their overdue invoices.
         for stage, group in self._group_partners(partners, partner_stage).items():
             group.write({"collection_stage_id": stage.id if stage else False})
 
-        # Overdue reminders: one per customer (and reminder email), listing its invoices.
+        # Overdue reminders: one per customer, listing its invoices, in the email of the most
+        # advanced stage among them.
         reminded = {}
-        for (partner, _template), moves in reminders.items():
+        for partner, moves in reminders.items():
             stage = max((targets[move] for move in moves), key=ladder.key)
             reminded.update((move, targets[move]) for move in moves)
-            amount = sum(overdue[move][1] for move in moves)
-            credit = min(credits[partner], amount)
-            vals = self._collection_event_vals(partner, "reminder", moves, today, stage)
-            vals.update(
-                amount_overdue=amount,
-                amount_credit=credit,
-                amount_claimed=amount - credit,
-                finance_charge=sum(
-                    company._collection_finance_charge(
-                        overdue[move][1], (today - overdue[move][0]).days
-                    )
-                    for move in moves
-                ),
+            event_vals.append(
+                self._collection_reminder_vals(
+                    partner, moves, overdue, credits[partner], today, stage
+                )
             )
-            event_vals.append(vals)
         self._collection_book_reminders(reminded, today, writes)
         self._collection_write_moves(writes)
 
@@ -377,6 +358,57 @@ class CollectionEngine(models.AbstractModel):
             self._collection_event_vals(partner, "paid", moves, today)
             for partner, moves in paid.grouped("commercial_partner_id").items()
         ]
+
+    @api.model
+    def _collection_overdue(self, line_domain):
+        """{invoice: (earliest due date, amount due in company currency)} of the past-due
+        receivable lines matching ``line_domain``, for many invoices at once."""
+        return {
+            move: (due, amount)
+            for move, due, amount in self.env["account.move.line"]._read_group(
+                line_domain, ["move_id"], ["date_maturity:min", "amount_residual:sum"]
+            )
+        }
+
+    @api.model
+    def _collection_credits(self, partners):
+        """{customer: what its credit notes and payments leave unapplied}, in the current
+        company and its currency; it reduces what reminders and calls claim."""
+        credits = defaultdict(float)
+        for partner, amount in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+                ("partner_id", "in", partners._collection_contact_ids()),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        ):
+            credits[partner.commercial_partner_id] -= amount
+        return credits
+
+    def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage):
+        """Values of the reminder event of ``partner`` for ``moves``: what is overdue
+        (``overdue``, see _collection_overdue), less the customer's ``credit``, and the
+        finance charge on it."""
+        company = self.env.company
+        amount = sum(overdue[move][1] for move in moves)
+        credit = min(credit, amount)
+        vals = self._collection_event_vals(partner, "reminder", moves, today, stage, amount)
+        vals.update(
+            amount_credit=credit,
+            amount_claimed=amount - credit,
+            finance_charge=sum(
+                company._collection_finance_charge(
+                    overdue[move][1], (today - overdue[move][0]).days
+                )
+                for move in moves
+            ),
+        )
+        return vals
 
     @api.model
     def _group_partners(self, partners, partner_stage):
@@ -455,9 +487,12 @@ class CollectionEngine(models.AbstractModel):
             )
 
     @api.model
-    def _collection_event_vals(self, partner, kind, moves, today, stage=None):
-        """Values of an event for collection.event's _collection_record."""
+    def _collection_event_vals(self, partner, kind, moves, today, stage=None, amount=None):
+        """Values of an event for collection.event's _collection_record; ``amount``: what is
+        overdue of the invoices, by default their whole balance."""
         moves = self.env["account.move"].union(*moves) if isinstance(moves, list) else moves
+        if amount is None:
+            amount = sum(moves.mapped("amount_residual_signed"))
         return {
             "partner_id": partner.id,
             "kind": kind,
@@ -466,7 +501,7 @@ class CollectionEngine(models.AbstractModel):
             "stage_id": stage.id if stage else None,
             "company_id": self.env.company.id,
             "user_id": self.env.user.id,
-            "amount_overdue": sum(moves.mapped("amount_residual_signed")),
+            "amount_overdue": amount,
         }
 
     # ----------------------------------------------------------- activities
@@ -497,8 +532,13 @@ class CollectionEngine(models.AbstractModel):
         notes = ActivityNotes(self.env, company.currency_id)
         # Salespeople of all the invoices at once, for _collection_responsible.
         self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
+        last_done = self._collection_last_activities(partner_stage)
         for partner, stage in partner_stage.items():
             if (partner.id, stage.kind) in open_kinds:
+                continue
+            if self._collection_activity_done_lately(
+                partner, stage, last_done, moves_by_partner[partner], today
+            ):
                 continue
             proposal = not stage.auto_execute
             activity_type = todo if proposal else stage.activity_type_id
@@ -516,7 +556,7 @@ class CollectionEngine(models.AbstractModel):
                 for move in moves.sorted(lambda m: overdue[m][0])
             ]
             user = self._collection_responsible(partner, moves, fallback)
-            contact = partner._collection_invoice_contacts()[:1]
+            contact = partner._collection_call_contact()
             lang = user.lang
             stage_name = stage.with_context(lang=lang).name
             activity_vals.append(
@@ -549,12 +589,48 @@ class CollectionEngine(models.AbstractModel):
                     "collection_stage_id": stage.id,
                 }
             )
-            kind = ACTIVITY_EVENT_KIND.get(stage.kind, "note")
-            event_vals.append(self._collection_event_vals(partner, kind, moves, today, stage))
+            event_vals.append(
+                self._collection_event_vals(
+                    partner, activity_kind(stage), moves, today, stage, amount=amount
+                )
+            )
         activity_ids = self._collection_create_activities(activity_vals, today)
         for vals, activity_id in zip(event_vals, activity_ids, strict=True):
             vals["activity_id"] = activity_id
         return event_vals
+
+    def _collection_last_activities(self, partner_stage):
+        """{(customer id, stage id): date of the last activity of that stage for the
+        customer}, from the events of the activities the run scheduled."""
+        return {
+            (partner.id, stage.id): date
+            for partner, stage, kind, date in self.env["collection.event"]._read_group(
+                [
+                    ("partner_id", "in", [partner.id for partner in partner_stage]),
+                    ("stage_id", "in", list({stage.id for stage in partner_stage.values()})),
+                    ("kind", "in", list(set(ACTIVITY_EVENT_KIND.values()) | {"note"})),
+                ],
+                ["partner_id", "stage_id", "kind"],
+                ["date:max"],
+            )
+            if kind == activity_kind(stage)
+        }
+
+    @api.model
+    def _collection_activity_done_lately(self, partner, stage, last_done, moves, today):
+        """Whether the stage's activity for the customer's invoices on it was already
+        scheduled: since they came to the stage, and less than its ``repeat_days`` ago (ever,
+        when the stage acts once)."""
+        last = last_done.get((partner.id, stage.id))
+        if not last:
+            return False
+        on_stage_since = min(
+            (move.collection_stage_date for move in moves if move.collection_stage_id == stage),
+            default=None,
+        )
+        if on_stage_since and last < on_stage_since:
+            return False  # an earlier time on the stage, for invoices since paid
+        return not stage.repeat_days or (today - last).days < stage.repeat_days
 
     def _collection_create_activities(self, vals_list, today):
         """Create activities on customers in one INSERT, and do what mail.activity's create()
@@ -776,8 +852,18 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule."""
+        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
+            raise AccessError(self.env._("Only collection users can send overdue reminders."))
         today = fields.Date.context_today(self)
-        moves = moves.filtered(lambda m: m._collection_overdue_due_date(today))
+        overdue = self._collection_overdue(
+            [
+                ("move_id", "in", moves.ids),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "out_invoice"),
+                *past_due_line_domain(today),
+            ]
+        )
+        moves = moves.filtered(lambda m: m in overdue)
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
         excluded = moves.filtered(
@@ -805,9 +891,9 @@ class CollectionEngine(models.AbstractModel):
                         company=company.name,
                     )
                 )
-            vals = engine._collection_event_vals(partner, "reminder", group, today, stage)
-            amount = sum(group.mapped("amount_residual_signed"))
-            vals.update(amount_overdue=amount, amount_claimed=amount, user_id=self.env.user.id)
+            credit = engine._collection_credits(partner)[partner]
+            vals = engine._collection_reminder_vals(partner, group, overdue, credit, today, stage)
+            vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
             writes = {}

@@ -129,6 +129,13 @@ class ResPartner(models.Model):
         contacts = self.child_ids.filtered(lambda c: c.type == "invoice" and c.email)
         return contacts or self
 
+    def _collection_call_contact(self):
+        """Whom to call: an invoice-address contact, one with a phone number first, else the
+        customer."""
+        self.ensure_one()
+        contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
+        return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
+
     def _collection_overdue_moves(self):
         """The customers' posted invoices of the current company with an installment past due."""
         today = fields.Date.context_today(self)
