@@ -104,10 +104,23 @@ class TestCollectionPayments(CollectionCase):
         done = self.env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
-        self.assertTrue(any("Nothing is overdue" in str(m.body) for m in done))
+        self.assertTrue(any("Nothing to collect for now" in str(m.body) for m in done))
         # A customer with nothing left is not reminded again.
         self.run_engine(DAY0 + timedelta(days=40))
         self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_cancelled_invoice_leaves_the_ladder_unpaid(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        move.button_draft()
+        move.button_cancel()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(self.events(self.customer, "paid"))
+        note = self.events(self.customer, "note")
+        self.assertEqual(note.move_ids, move)
+        self.assertIn("cancelled", note.note)
+        self.assertFalse(self.collection_activities(self.customer))
 
     def test_activity_stays_while_other_invoices_are_overdue(self):
         first = self._invoice(self.customer, 45)

@@ -112,11 +112,13 @@ class AccountMove(models.Model):
         ):
             return self.env["account.move.line"]
         return self.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-            and not line.reconciled
-            and line.amount_residual > 0
-            and line.date_maturity
-            and line.date_maturity < today
+            lambda line: (
+                line.account_type == "asset_receivable"
+                and not line.reconciled
+                and line.amount_residual > 0
+                and line.date_maturity
+                and line.date_maturity < today
+            )
         )
 
     def _collection_overdue_due_date(self, today):

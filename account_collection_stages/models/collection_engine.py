@@ -332,13 +332,13 @@ class CollectionEngine(models.AbstractModel):
                     ("res_id", "in", settled.ids),
                     ("collection_stage_id", "!=", False),
                 ]
-            ).action_feedback(feedback=self.env._("Nothing is overdue any more."))
+            ).action_feedback(feedback=self.env._("Nothing to collect for now."))
         return events
 
     def _collection_release_paid(self, partners, today, writes):
-        """Invoices that got paid (or cancelled) leave the ladder; returns their events' values.
-        Their fields are added to ``writes``."""
-        paid = self.env["account.move"].search(
+        """Invoices that got paid, or are no longer posted, leave the ladder; returns their
+        events' values. Their fields are added to ``writes``."""
+        leaving = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
                 ("partner_id", "in", partners._collection_contact_ids()),
@@ -349,15 +349,22 @@ class CollectionEngine(models.AbstractModel):
                 ("payment_state", "in", PAID_STATES),
             ]
         )
-        if not paid:
+        if not leaving:
             return []
-        self._collection_set_stages({move: False for move in paid}, today, writes)
-        for move in paid:
-            writes[move]["collection_next_action_date"] = False
-        return [
-            self._collection_event_vals(partner, "paid", moves, today)
-            for partner, moves in paid.grouped("commercial_partner_id").items()
-        ]
+        self._collection_set_stages({move: False for move in leaving}, today, writes)
+        event_vals = []
+        for (partner, posted), moves in leaving.grouped(
+            lambda m: (m.commercial_partner_id, m.state == "posted")
+        ).items():
+            for move in moves:
+                writes[move]["collection_next_action_date"] = False
+            vals = self._collection_event_vals(partner, "paid" if posted else "note", moves, today)
+            if not posted:
+                vals["note"] = self.env._(
+                    "No longer posted (cancelled or reset to draft): off the collection ladder."
+                )
+            event_vals.append(vals)
+        return event_vals
 
     @api.model
     def _collection_overdue(self, line_domain):
