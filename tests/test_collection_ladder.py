@@ -165,6 +165,21 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine()
         self.assertEqual(self.collection_activities(other).user_id, accountant)
 
+    def test_call_falls_back_to_the_company_collector(self):
+        collector = self.env["res.users"].create(
+            {
+                "name": "Collector",
+                "login": "collector",
+                "groups_id": [(6, 0, self.env.ref("account.group_account_invoice").ids)],
+            }
+        )
+        self.env.company.collection_default_user_id = collector
+        move = self._invoice(self.customer, 35, post=False)
+        move.invoice_user_id = False
+        move.action_post()
+        self.run_engine()
+        self.assertEqual(self.collection_activities(self.customer).user_id, collector)
+
     def test_firmer_stages_are_proposed(self):
         self._invoice(self.customer, 95)
         self.run_engine()
