@@ -183,22 +183,6 @@ class AccountMove(models.Model):
                 "collection_hold_until": False,
             }
         )
-        for (company, partner), moves in disputed.grouped(
-            lambda m: (m.company_id, m.commercial_partner_id)
-        ).items():
-            event = (
-                self.env["collection.event"]
-                .with_company(company)
-                .create(
-                    {
-                        "partner_id": partner.id,
-                        "kind": "dispute",
-                        "move_ids": [fields.Command.set(moves.ids)],
-                        "note": note,
-                        "company_id": company.id,
-                    }
-                )
-            )
-            event._collection_log_on_partner()
+        self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
         disputed.commercial_partner_id._collection_requeue()
         return disputed
