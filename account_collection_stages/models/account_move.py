@@ -138,14 +138,19 @@ class AccountMove(models.Model):
         return self.env["collection.pause"]._open_for(self, "hold")
 
     def action_collection_resume(self):
-        self.write(
+        """Back into collection: no more exclusion nor hold, logged on the customers."""
+        paused = self.filtered(lambda m: m.collection_excluded or m.collection_hold_until)
+        paused.write(
             {
                 "collection_excluded": False,
                 "collection_exclusion_reason": False,
                 "collection_hold_until": False,
             }
         )
-        self.commercial_partner_id._collection_requeue()
+        self.env["collection.event"]._collection_log_action(
+            "note", self.env._("Collection resumed."), moves=paused
+        )
+        paused.commercial_partner_id._collection_requeue()
         return True
 
     def action_collection_log_call(self):
