@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from odoo.exceptions import UserError
-from odoo.tests import Form, freeze_time, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -173,3 +173,57 @@ class TestCollectionPause(CollectionCase):
         self.assertTrue(other.collection_excluded)
         self.assertLogged(other, "Excluded from collection: Closed down", self.env["account.move"])
         self.assertFalse(self.events(contact))
+
+    # --------------------------------------------------------------- permissions
+    def test_only_collection_users_exclude_hold_and_resume(self):
+        move = self._invoice(self.customer, 10)
+        self.customer.write({"collection_excluded": True, "collection_exclusion_reason": "Old"})
+        # Reads invoices and edits contacts, but does not collect.
+        outsider = new_test_user(
+            self.env,
+            "outsider",
+            groups="base.group_user,base.group_partner_manager,account.group_account_readonly",
+        )
+        denied = "Only collection users can"
+        for records, method in (
+            (move, "action_collection_exclude"),
+            (move, "action_collection_hold"),
+            (move, "action_collection_resume"),
+            (self.customer, "action_collection_exclude"),
+            (self.customer, "action_collection_resume"),
+        ):
+            with self.subTest(model=records._name, method=method):
+                with self.assertRaisesRegex(AccessError, denied):
+                    getattr(records.with_user(outsider), method)()
+        # Nor through a wizard run in sudo.
+        action = move.action_collection_exclude()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard.reason = "Outsider's reason"
+        with self.assertRaisesRegex(AccessError, denied):
+            wizard.with_user(outsider).sudo().action_confirm()
+        self.assertFalse(move.collection_excluded)
+        self.assertTrue(self.customer.collection_excluded)
+        self.assertFalse(self.events(self.customer))
+
+    def test_collection_user_excludes_holds_and_resumes(self):
+        move = self._invoice(self.customer, 10)
+        clerk = new_test_user(
+            self.env,
+            "clerk",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            company_id=self.env.company.id,
+            company_ids=self.env.company.ids,
+        )
+        self.env = self.env(user=clerk)
+        move, customer = move.with_env(self.env), self.customer.with_env(self.env)
+        self._pause(move, "action_collection_exclude", reason="Goods returned")
+        self.assertLogged(customer, "Excluded from collection: Goods returned", move)
+        move.action_collection_resume()
+        with freeze_time(DAY0):
+            self._pause(move, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
+            self.assertLogged(customer, "On hold until 03/09/2026", move)
+            self._pause(customer, "action_collection_exclude", reason="Insolvency")
+            customer.action_collection_resume()
+        self.assertLogged(customer, "Collection resumed.", move)
+        self.assertEqual(len(self.events(customer, "note")), 5)
+        self.assertEqual(self.events(customer, "note").user_id, clerk)

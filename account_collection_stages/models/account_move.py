@@ -139,6 +139,7 @@ class AccountMove(models.Model):
 
     def action_collection_resume(self):
         """Back into collection: no more exclusion nor hold, logged on the customers."""
+        self.env["collection.pause"]._check_collection_user()
         paused = self.filtered(lambda m: m.collection_excluded or m.collection_hold_until)
         paused.write(
             {

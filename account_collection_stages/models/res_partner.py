@@ -153,6 +153,7 @@ class ResPartner(models.Model):
     def action_collection_resume(self):
         """Back into collection: no more exclusion, logged on the customers with their overdue
         invoices of the current company."""
+        self.env["collection.pause"]._check_collection_user()
         partners = self.commercial_partner_id.filtered("collection_excluded")
         partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
         self.env["collection.event"]._collection_log_action(

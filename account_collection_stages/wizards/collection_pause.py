@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 
@@ -22,6 +22,7 @@ class CollectionPause(models.TransientModel):
 
     @api.model
     def _open_for(self, records, mode):
+        self._check_collection_user()
         field = "move_ids" if records._name == "account.move" else "partner_ids"
         if mode == "hold" and field != "move_ids":
             raise UserError(self.env._("Only invoices can be put on hold."))
@@ -38,6 +39,7 @@ class CollectionPause(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        self._check_collection_user()
         if self.mode == "exclude":
             reason = (self.reason or "").strip()
             if not reason:
@@ -64,3 +66,14 @@ class CollectionPause(models.TransientModel):
         return events._collection_log_action(
             "note", note, moves=partners._collection_overdue_moves(), partners=partners
         )
+
+    @api.model
+    def _check_collection_user(self):
+        """Excluding, holding and resuming are for collection users. The check is on the user,
+        so it holds in sudo too."""
+        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
+            raise AccessError(
+                self.env._(
+                    "Only collection users can exclude from collection, put on hold or resume."
+                )
+            )
