@@ -95,6 +95,13 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(action["res_model"], "account.move.reversal")
         self.assertEqual(action["context"]["active_ids"], self.move.ids)
         self.assertFalse(self.move.collection_disputed)
+        resolved = self.events(self.customer, "dispute").filtered(
+            lambda e: "customer is right" in str(e.note)
+        )
+        self.assertEqual(len(resolved), 1)
+        self.assertEqual(resolved.move_ids, self.move)
+        self.assertIn(resolved.mail_message_id, self.customer.message_ids)
+        self.assertIn("customer is right", str(resolved.mail_message_id.body))
         with self.assertRaisesRegex(UserError, "not disputed"):
             self.move.action_collection_dispute_confirmed()
 

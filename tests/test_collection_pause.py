@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, freeze_time, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -12,7 +12,7 @@ from .common import DAY0, CollectionCase
 class TestCollectionPause(CollectionCase):
     def _pause(self, records, method, **values):
         action = getattr(records, method)()
-        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard = records.env[action["res_model"]].browse(action["res_id"])
         wizard.write(values)
         return wizard.action_confirm()
 
@@ -25,7 +25,7 @@ class TestCollectionPause(CollectionCase):
         self.assertTrue(move.collection_excluded)
         self.assertEqual(move.collection_exclusion_reason, "Goods returned, credit note coming")
         self.run_engine()
-        self.assertFalse(self.events(self.customer))
+        self.assertEqual(self.events(self.customer).mapped("kind"), ["note"])
         move.action_collection_resume()
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(len(self.reminders(self.customer)), 1)
@@ -47,7 +47,7 @@ class TestCollectionPause(CollectionCase):
         self._pause(self.customer, "action_collection_exclude", reason="Insolvency proceedings")
         self.assertTrue(self.customer.collection_excluded)
         self.run_engine()
-        self.assertFalse(self.events(self.customer))
+        self.assertEqual(self.events(self.customer).mapped("kind"), ["note"])
         self.assertFalse(self.collection_activities(self.customer))
         with self.assertRaisesRegex(UserError, "excluded from collection"):
             self.customer.action_collection_send_reminder()
@@ -111,3 +111,134 @@ class TestCollectionPause(CollectionCase):
         with Form(self.env[action["res_model"]].browse(action["res_id"])) as wizard:
             wizard.reason = "Disputed by phone"
         self.assertEqual(action["target"], "new")
+
+    # ------------------------------------------------------------------ history
+    def assertLogged(self, partner, text, moves):
+        """The last note on ``partner`` says ``text``, is about ``moves`` and is in the
+        customer's chatter, invoices named. Returns the event."""
+        event = self.events(partner, "note").sorted("id")[-1:]
+        self.assertIn(text, str(event.note))
+        self.assertEqual(event.move_ids, moves)
+        self.assertEqual(event.user_id, self.env.user)
+        self.assertIn(event.mail_message_id, partner.message_ids)
+        body = str(event.mail_message_id.body)
+        self.assertIn(text, body)
+        for name in moves.mapped("name"):
+            self.assertIn(name, body)
+        return event
+
+    def test_invoice_exclusion_is_logged_on_each_customer(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Azure Accounts", "parent_id": self.customer.id, "type": "invoice"}
+        )
+        other = self._customer("Deco Addict")
+        mine = self._invoice(self.customer, 10) | self._invoice(contact, 20)
+        theirs = self._invoice(other, 10)
+        self._pause(mine | theirs, "action_collection_exclude", reason="Goods returned")
+        self.assertEqual(len(self.events(self.customer, "note")), 1)
+        self.assertLogged(self.customer, "Excluded from collection: Goods returned", mine)
+        self.assertLogged(other, "Excluded from collection: Goods returned", theirs)
+        self.assertFalse(self.events(contact))
+
+    def test_hold_is_logged_with_the_date_in_the_user_language(self):
+        move, spanish_move = self._invoice(self.customer, 10), self._invoice(self.customer, 20)
+        self.env["res.lang"]._activate_lang("es_ES")
+        until = DAY0 + timedelta(days=7)
+        with freeze_time(DAY0):
+            self._pause(move, "action_collection_hold", hold_until=until)
+            self.assertLogged(self.customer, "On hold until 03/09/2026", move)
+            self._pause(
+                spanish_move.with_context(lang="es_ES"), "action_collection_hold", hold_until=until
+            )
+        # The note may be translated; the date is in the Spanish format either way.
+        spanish = self.events(self.customer, "note").sorted("id")[-1]
+        self.assertEqual(spanish.move_ids, spanish_move)
+        self.assertIn("09/03/2026", str(spanish.note))
+        self.assertIn("09/03/2026", str(spanish.mail_message_id.body))
+        self.assertEqual(len(self.events(self.customer, "note")), 2)
+
+    def test_invoice_resume_is_logged(self):
+        excluded, held, running = (self._invoice(self.customer, days) for days in (10, 20, 30))
+        self._pause(excluded, "action_collection_exclude", reason="Goods returned")
+        with freeze_time(DAY0):
+            self._pause(held, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
+        (excluded | held | running).action_collection_resume()
+        self.assertFalse(excluded.collection_excluded or held.collection_hold_until)
+        self.assertLogged(self.customer, "Collection resumed.", excluded | held)
+        self.assertEqual(len(self.events(self.customer, "note")), 3)
+        # Nothing was paused: nothing to resume, nothing logged.
+        running.action_collection_resume()
+        self.assertEqual(len(self.events(self.customer, "note")), 3)
+
+    def test_customer_exclusion_and_resume_are_logged(self):
+        overdue = self._invoice(self.customer, 50)
+        self._invoice(self.customer, -5)  # not due yet on DAY0
+        with freeze_time(DAY0):
+            self._pause(self.customer, "action_collection_exclude", reason="Insolvency")
+            self.assertLogged(self.customer, "Excluded from collection: Insolvency", overdue)
+            self.customer.action_collection_resume()
+        self.assertFalse(self.customer.collection_excluded)
+        self.assertLogged(self.customer, "Collection resumed.", overdue)
+        self.assertEqual(len(self.events(self.customer, "note")), 2)
+
+    def test_customer_without_invoices_is_logged_too(self):
+        other = self._customer("Deco Addict")
+        contact = self.env["res.partner"].create({"name": "Jo", "parent_id": other.id})
+        self._pause(contact, "action_collection_exclude", reason="Closed down")
+        self.assertTrue(other.collection_excluded)
+        self.assertLogged(other, "Excluded from collection: Closed down", self.env["account.move"])
+        self.assertFalse(self.events(contact))
+
+    # --------------------------------------------------------------- permissions
+    def test_only_collection_users_exclude_hold_and_resume(self):
+        move = self._invoice(self.customer, 10)
+        self.customer.write({"collection_excluded": True, "collection_exclusion_reason": "Old"})
+        # Reads invoices and edits contacts, but does not collect.
+        outsider = new_test_user(
+            self.env,
+            "outsider",
+            groups="base.group_user,base.group_partner_manager,account.group_account_readonly",
+        )
+        denied = "Only collection users can"
+        for records, method in (
+            (move, "action_collection_exclude"),
+            (move, "action_collection_hold"),
+            (move, "action_collection_resume"),
+            (self.customer, "action_collection_exclude"),
+            (self.customer, "action_collection_resume"),
+        ):
+            with self.subTest(model=records._name, method=method):
+                with self.assertRaisesRegex(AccessError, denied):
+                    getattr(records.with_user(outsider), method)()
+        # Nor through a wizard run in sudo.
+        action = move.action_collection_exclude()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard.reason = "Outsider's reason"
+        with self.assertRaisesRegex(AccessError, denied):
+            wizard.with_user(outsider).sudo().action_confirm()
+        self.assertFalse(move.collection_excluded)
+        self.assertTrue(self.customer.collection_excluded)
+        self.assertFalse(self.events(self.customer))
+
+    def test_collection_user_excludes_holds_and_resumes(self):
+        move = self._invoice(self.customer, 10)
+        clerk = new_test_user(
+            self.env,
+            "clerk",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            company_id=self.env.company.id,
+            company_ids=self.env.company.ids,
+        )
+        self.env = self.env(user=clerk)
+        move, customer = move.with_env(self.env), self.customer.with_env(self.env)
+        self._pause(move, "action_collection_exclude", reason="Goods returned")
+        self.assertLogged(customer, "Excluded from collection: Goods returned", move)
+        move.action_collection_resume()
+        with freeze_time(DAY0):
+            self._pause(move, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
+            self.assertLogged(customer, "On hold until 03/09/2026", move)
+            self._pause(customer, "action_collection_exclude", reason="Insolvency")
+            customer.action_collection_resume()
+        self.assertLogged(customer, "Collection resumed.", move)
+        self.assertEqual(len(self.events(customer, "note")), 5)
+        self.assertEqual(self.events(customer, "note").user_id, clerk)

@@ -148,14 +148,20 @@ class AccountMove(models.Model):
         return self.env["collection.pause"]._open_for(self, "hold")
 
     def action_collection_resume(self):
-        self.write(
+        """Back into collection: no more exclusion nor hold, logged on the customers."""
+        self.env["collection.pause"]._check_collection_user()
+        paused = self.filtered(lambda m: m.collection_excluded or m.collection_hold_until)
+        paused.write(
             {
                 "collection_excluded": False,
                 "collection_exclusion_reason": False,
                 "collection_hold_until": False,
             }
         )
-        self.commercial_partner_id._collection_requeue()
+        self.env["collection.event"]._collection_log_action(
+            "note", self.env._("Collection resumed."), moves=paused
+        )
+        paused.commercial_partner_id._collection_requeue()
         return True
 
     def action_collection_log_call(self):
@@ -193,22 +199,6 @@ class AccountMove(models.Model):
                 "collection_hold_until": False,
             }
         )
-        for (company, partner), moves in disputed.grouped(
-            lambda m: (m.company_id, m.commercial_partner_id)
-        ).items():
-            event = (
-                self.env["collection.event"]
-                .with_company(company)
-                .create(
-                    {
-                        "partner_id": partner.id,
-                        "kind": "dispute",
-                        "move_ids": [fields.Command.set(moves.ids)],
-                        "note": note,
-                        "company_id": company.id,
-                    }
-                )
-            )
-            event._collection_log_on_partner()
+        self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
         disputed.commercial_partner_id._collection_requeue()
         return disputed

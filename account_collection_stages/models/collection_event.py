@@ -107,6 +107,36 @@ class CollectionEvent(models.Model):
             event.mail_message_id = message
 
     @api.model
+    def _collection_log_action(self, kind, note, moves=None, partners=None):
+        """Record an action taken by hand: one event of ``kind`` with ``note`` (text or Markup)
+        per company and customer of ``moves``, linked to them, and, for each customer of
+        ``partners`` without such invoices, one in the current company with no invoice. Each
+        event is written in its customer's chatter. Returns the events."""
+        moves = moves or self.env["account.move"]
+        groups = dict(moves.grouped(lambda m: (m.company_id, m.commercial_partner_id)))
+        for partner in (partners or self.env["res.partner"]).commercial_partner_id:
+            groups.setdefault((self.env.company, partner), moves.browse())
+        if not isinstance(note, Markup):
+            note = plaintext2html(note)
+        by_company = {}
+        for (company, partner), group in groups.items():
+            by_company.setdefault(company, []).append(
+                {
+                    "partner_id": partner.id,
+                    "kind": kind,
+                    "move_ids": [fields.Command.set(group.ids)],
+                    "note": note,
+                    "company_id": company.id,
+                }
+            )
+        events = self.browse()
+        for company, vals_list in by_company.items():
+            created = self.with_company(company).create(vals_list)
+            created._collection_log_on_partner()
+            events |= created
+        return events
+
+    @api.model
     def _collection_post_notes(self, entries, invoices):
         """The chatter notes of events on their customers: ``entries`` are (partner, company id,
         kind, detail) and ``invoices`` the events' invoices. Returns the mail.message records."""

@@ -158,8 +158,17 @@ class ResPartner(models.Model):
         return self.env["collection.pause"]._open_for(self.commercial_partner_id, "exclude")
 
     def action_collection_resume(self):
-        partners = self.commercial_partner_id
+        """Back into collection: no more exclusion, logged on the customers with their overdue
+        invoices of the current company."""
+        self.env["collection.pause"]._check_collection_user()
+        partners = self.commercial_partner_id.filtered("collection_excluded")
         partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
+        self.env["collection.event"]._collection_log_action(
+            "note",
+            self.env._("Collection resumed."),
+            moves=partners._collection_overdue_moves(),
+            partners=partners,
+        )
         partners._collection_requeue()
         return True
 

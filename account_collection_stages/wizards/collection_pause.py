@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 
 class CollectionPause(models.TransientModel):
@@ -21,6 +22,7 @@ class CollectionPause(models.TransientModel):
 
     @api.model
     def _open_for(self, records, mode):
+        self._check_collection_user()
         field = "move_ids" if records._name == "account.move" else "partner_ids"
         if mode == "hold" and field != "move_ids":
             raise UserError(self.env._("Only invoices can be put on hold."))
@@ -37,14 +39,41 @@ class CollectionPause(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        self._check_collection_user()
         if self.mode == "exclude":
-            if not (self.reason or "").strip():
+            reason = (self.reason or "").strip()
+            if not reason:
                 raise UserError(self.env._("Say why these are excluded from collection."))
             vals = {"collection_excluded": True, "collection_exclusion_reason": self.reason}
             (self.move_ids or self.partner_ids).write(vals)
+            note = self.env._("Excluded from collection: %(reason)s", reason=reason)
         else:
             today = fields.Date.context_today(self)
             if not self.hold_until or self.hold_until <= today:
                 raise UserError(self.env._("The hold must end on a day after today."))
             self.move_ids.write({"collection_hold_until": self.hold_until})
+            note = self.env._("On hold until %(date)s", date=format_date(self.env, self.hold_until))
+        self._log_on_customers(note)
         return {"type": "ir.actions.act_window_close"}
+
+    def _log_on_customers(self, note):
+        """A note event per customer: on the chosen invoices, or, for customers, on their
+        overdue invoices of the current company."""
+        events = self.env["collection.event"]
+        if self.move_ids:
+            return events._collection_log_action("note", note, moves=self.move_ids)
+        partners = self.partner_ids.commercial_partner_id
+        return events._collection_log_action(
+            "note", note, moves=partners._collection_overdue_moves(), partners=partners
+        )
+
+    @api.model
+    def _check_collection_user(self):
+        """Excluding, holding and resuming are for collection users. The check is on the user,
+        so it holds in sudo too."""
+        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
+            raise AccessError(
+                self.env._(
+                    "Only collection users can exclude from collection, put on hold or resume."
+                )
+            )
