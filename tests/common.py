@@ -1,6 +1,7 @@
 """Shared set-up of the collection tests: a company with the default ladder, customers and
 invoices dated relative to a fixed day, and a way to run the daily job on any day."""
 
+from contextlib import ExitStack
 from datetime import date, timedelta
 
 from odoo.tests import freeze_time
@@ -8,6 +9,7 @@ from odoo.tests import freeze_time
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 MODULE = "account_collection_stages"
+ENGINE_LOGGER = f"odoo.addons.{MODULE}.models.collection_engine"
 DAY0 = date(2026, 3, 2)  # a Monday; invoices are due on or before it
 
 
@@ -57,9 +59,13 @@ class CollectionCase(AccountTestInvoicingCommon):
             vals["amount"] = amount
         return wizard.create(vals)._create_payments()
 
-    def run_engine(self, day=DAY0):
-        """The scheduled action, as Odoo's scheduler starts it, on ``day``."""
-        with freeze_time(day):
+    def run_engine(self, day=DAY0, failures_expected=False):
+        """The scheduled action, as Odoo's scheduler starts it, on ``day``. The run goes on
+        past a customer it fails on, logging the error: unless ``failures_expected``, no such
+        error may happen."""
+        with freeze_time(day), ExitStack() as stack:
+            if not failures_expected:
+                stack.enter_context(self.assertNoLogs(ENGINE_LOGGER, "ERROR"))
             self.cron.method_direct_trigger()
         self.env.invalidate_all()
 

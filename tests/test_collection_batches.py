@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import CollectionCase
+from .common import ENGINE_LOGGER, CollectionCase
 
 Engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
 
@@ -68,11 +68,9 @@ class TestCollectionBatches(CollectionCase):
 
         with (
             patch(f"{Engine}._collection_invoice_documents", no_pdf_for_broken),
-            self.assertLogs(
-                "odoo.addons.account_collection_stages.models.collection_engine", "ERROR"
-            ) as logs,
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
-            self.run_engine()
+            self.run_engine(failures_expected=True)
         self.assertIn(broken.name, logs.output[0])
         for customer in self.customers - broken:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
@@ -85,6 +83,22 @@ class TestCollectionBatches(CollectionCase):
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
+
+    def test_run_stops_when_every_customer_fails(self):
+        def no_pdf(engine, moves):
+            raise UserError("The invoice report cannot be rendered.")
+
+        with (
+            patch(f"{Engine}._collection_invoice_documents", no_pdf),
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
+            self.assertRaisesRegex(UserError, "failed for every customer of a batch"),
+        ):
+            self.run_engine(failures_expected=True)
+        # The first batch's two customers, each logged once; the run stopped there.
+        self.assertEqual(len(logs.output), 2)
+        for customer in self.customers:
+            self.assertFalse(self.reminders(customer), customer.name)
+            self.assertFalse(self.queued_mails(customer), customer.name)
 
     def test_progress_is_reported(self):
         progress = []

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 from time import monotonic
 
 import pytz
+from psycopg2 import OperationalError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -102,7 +103,16 @@ class CollectionEngine(models.AbstractModel):
             )
             for batch_ids in split_every(batch_size, partner_ids):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
-                company_engine._collection_process_safely(partners, today)
+                failed = company_engine._collection_process_safely(partners, today)
+                if len(partners) > 1 and failed == partners:
+                    # Not one customer's problem (the report engine, the mail template...):
+                    # stop, as a crash would; the next run starts again from this batch.
+                    raise UserError(
+                        self.env._(
+                            "The collection run failed for every customer of a batch; see the "
+                            "server log for the cause."
+                        )
+                    )
                 done += len(batch_ids)
                 if commit:
                     # The batch is complete: keep it even if a later one fails.
@@ -193,13 +203,16 @@ class CollectionEngine(models.AbstractModel):
 
     # ------------------------------------------------------------ one batch
     def _collection_process_safely(self, partners, today):
-        """Process a batch; if it fails, process its customers one by one, so that one
+        """Process a batch; if it fails, process each half of it the same way, so that one
         customer's problem (an invoice whose PDF cannot be rendered, say) does not hold up the
-        others. A customer that fails is left unchecked: the next run tries it again."""
+        others. A customer that fails is left unchecked: the next run tries it again.
+        Returns the customers that failed."""
         try:
             with self.env.cr.savepoint():
                 self._collection_process(partners, today)
-            return
+            return partners.browse()
+        except OperationalError:
+            raise  # concurrent updates, lost connection: the whole run is retried later
         except Exception:
             if len(partners) == 1:
                 _logger.exception(
