@@ -247,6 +247,19 @@ class TestCollectionLadder(CollectionCase):
             self.collection_activities(self.customer).collection_stage_id, self.stage["legal"]
         )
 
+    def test_proposal_is_made_again_for_new_invoices_after_the_old_ones_are_paid(self):
+        old = self._invoice(self.customer, 95)
+        self.run_engine()
+        self.collection_activities(self.customer).action_feedback(feedback="Agency called")
+        self._pay(old, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(self.customer.collection_stage_id)
+        self._invoice(self.customer, 100)
+        self.run_engine(DAY0 + timedelta(days=2))
+        proposal = self.collection_activities(self.customer)
+        self.assertEqual(proposal.collection_stage_id, self.stage["agency"])
+        self.assertEqual(len(self.events(self.customer, "agency")), 2)
+
     def test_call_done_comes_back_after_the_stage_repeat_days(self):
         self.stage["call"].repeat_days = 10
         self._invoice(self.customer, 35)

@@ -99,11 +99,13 @@ class TestCollectionPause(CollectionCase):
                 "groups_id": [(6, 0, self.env.ref("account.group_account_readonly").ids)],
             }
         )
-        with self.assertRaises(AccessError):
+        # (unittest's assertRaisesRegex: Odoo's assertRaises would roll back what was sent.)
+        with self.assertRaisesRegex(AccessError, "Only collection users can send"):
             move.with_user(auditor).action_collection_send_reminder()
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(AccessError, "Only collection users can send"):
             self.customer.with_user(auditor).action_collection_send_reminder()
         self.assertFalse(self.reminders(self.customer))
+        self.assertFalse(self.queued_mails(self.customer))
 
     def test_exclude_wizard_form(self):
         move = self._invoice(self.customer, 10)

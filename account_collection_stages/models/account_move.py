@@ -91,7 +91,13 @@ class AccountMove(models.Model):
         return stages.search([("company_id", "in", self.env.companies.ids)])
 
     @api.depends_context("date")
-    @api.depends("line_ids.date_maturity", "line_ids.amount_residual", "payment_state", "state")
+    @api.depends(
+        "line_ids.date_maturity",
+        "line_ids.amount_residual",
+        "line_ids.amount_residual_currency",
+        "payment_state",
+        "state",
+    )
     def _compute_collection_overdue(self):
         today = fields.Date.context_today(self)
         for move in self:
@@ -120,10 +126,6 @@ class AccountMove(models.Model):
                 and line.date_maturity < today
             )
         )
-
-    def _collection_overdue_due_date(self, today):
-        """The earliest maturity of an unpaid receivable line past due on ``today``, or None."""
-        return min(self._collection_past_due_lines(today).mapped("date_maturity"), default=None)
 
     def _collection_check_customer_invoices(self):
         for move in self:

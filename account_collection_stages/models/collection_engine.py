@@ -8,7 +8,7 @@ import pytz
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import split_every
 
 from .account_move import PAID_STATES, past_due_line_domain
@@ -221,9 +221,11 @@ class CollectionEngine(models.AbstractModel):
                     partners.id,
                     self.env.company.name,
                 )
-                return
-        for partner in partners:
-            self._collection_process_safely(partner, today)
+                return partners
+        half = len(partners) // 2
+        return self._collection_process_safely(
+            partners[:half], today
+        ) | self._collection_process_safely(partners[half:], today)
 
     def _collection_process(self, partners, today):
         """Decide and act for a batch of commercial partners of the current company."""
@@ -371,7 +373,9 @@ class CollectionEngine(models.AbstractModel):
         ).items():
             for move in moves:
                 writes[move]["collection_next_action_date"] = False
-            vals = self._collection_event_vals(partner, "paid" if posted else "note", moves, today)
+            vals = self._collection_event_vals(
+                partner, "paid" if posted else "note", moves, today, amount=0.0
+            )
             if not posted:
                 vals["note"] = self.env._(
                     "No longer posted (cancelled or reset to draft): off the collection ladder."
@@ -872,8 +876,9 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule."""
-        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
-            raise AccessError(self.env._("Only collection users can send overdue reminders."))
+        self.env["collection.event"]._collection_check_user(
+            self.env._("Only collection users can send overdue reminders.")
+        )
         today = fields.Date.context_today(self)
         overdue = self._collection_overdue(
             [

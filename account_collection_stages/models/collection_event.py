@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
 
 from .sql_rows import insert_rows
@@ -105,6 +106,13 @@ class CollectionEvent(models.Model):
         )
         for event, message in zip(self, messages, strict=True):
             event.mail_message_id = message
+
+    @api.model
+    def _collection_check_user(self, message):
+        """Raise ``message`` as an AccessError unless the user is a collection user. Collection
+        actions write partly as superuser, so the check is on the user: it holds in sudo too."""
+        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
+            raise AccessError(message)
 
     @api.model
     def _collection_log_action(self, kind, note, moves=None, partners=None):

@@ -29,7 +29,9 @@ class CollectionStage(models.Model):
         string="Repeat every (days)",
         default=30,
         help="Days between two overdue reminders of the same invoice, counted from the last "
-        "reminder it got. 0 sends the reminder once on this stage.",
+        "reminder it got, and between two of the stage's activities (call, proposal) for the "
+        "same customer, counted from when the last one was scheduled. 0 acts once on this "
+        "stage.",
     )
     mail_template_id = fields.Many2one(
         "mail.template",

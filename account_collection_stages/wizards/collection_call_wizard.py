@@ -88,7 +88,7 @@ class CollectionCallWizard(models.TransientModel):
     def _open_for(self, partner, moves=None, activity=None):
         if moves is None:
             moves = partner._collection_overdue_moves()
-        contact = partner._collection_invoice_contacts()[:1]
+        contact = partner._collection_call_contact()
         wizard = self.create(
             {
                 "partner_id": partner.id,

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 
@@ -69,11 +69,7 @@ class CollectionPause(models.TransientModel):
 
     @api.model
     def _check_collection_user(self):
-        """Excluding, holding and resuming are for collection users. The check is on the user,
-        so it holds in sudo too."""
-        if not self.env.user.has_group("account_collection_stages.group_collection_user"):
-            raise AccessError(
-                self.env._(
-                    "Only collection users can exclude from collection, put on hold or resume."
-                )
-            )
+        """Excluding, holding and resuming are for collection users."""
+        self.env["collection.event"]._collection_check_user(
+            self.env._("Only collection users can exclude from collection, put on hold or resume.")
+        )
