@@ -49,6 +49,28 @@ class TestCollectionMultiCompany(CollectionCase):
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage_2["call"])
 
+    def test_customer_exclusion_is_noted_in_each_company(self):
+        move_1 = self._invoice(self.customer, 15)
+        move_2 = self._invoice(self.customer, 15, company=self.company_2)
+        self.run_engine()
+        action = self.customer.action_collection_exclude()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        wizard.reason = "Insolvency"
+        wizard.with_context(
+            allowed_company_ids=(self.company_1 | self.company_2).ids
+        ).action_confirm()
+        notes = self.events(self.customer, "note")
+        self.assertEqual(
+            {note.company_id: note.move_ids for note in notes},
+            {self.company_1: move_1, self.company_2: move_2},
+        )
+        # Resumed, the customer is collected again today in both companies.
+        self.customer.with_context(
+            allowed_company_ids=(self.company_1 | self.company_2).ids
+        ).action_collection_resume()
+        for company in (self.company_1, self.company_2):
+            self.assertFalse(self.customer.with_company(company).collection_checked_date)
+
     def test_users_see_only_their_companies(self):
         self._invoice(self.customer, 15)
         self._invoice(self.customer, 15, company=self.company_2)

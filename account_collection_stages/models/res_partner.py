@@ -110,8 +110,10 @@ class ResPartner(models.Model):
             partner.collection_event_count = counts.get(partner, 0)
 
     def _collection_requeue(self):
-        """Let today's engine run look at these customers again after a manual change."""
-        self.sudo().write({"collection_checked_date": False})
+        """Let today's engine run look at these customers again after a manual change, in
+        every company."""
+        for company in self.env["res.company"].sudo().search([]):
+            self.sudo().with_company(company).write({"collection_checked_date": False})
 
     def _collection_contact_ids(self):
         """Ids of the partners whose commercial partner is one of these customers (the
@@ -136,13 +138,14 @@ class ResPartner(models.Model):
         contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
         return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
 
-    def _collection_overdue_moves(self):
-        """The customers' posted invoices of the current company with an installment past due."""
+    def _collection_overdue_moves(self, companies=None):
+        """The customers' posted invoices with an installment past due, of ``companies`` (by
+        default the current company)."""
         today = fields.Date.context_today(self)
         return self.env["account.move"].search(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
+                ("company_id", "in", (companies or self.env.company).ids),
                 ("state", "=", "posted"),
                 ("move_type", "=", "out_invoice"),
                 ("payment_state", "not in", PAID_STATES),
@@ -158,15 +161,15 @@ class ResPartner(models.Model):
         return self.env["collection.pause"]._open_for(self.commercial_partner_id, "exclude")
 
     def action_collection_resume(self):
-        """Back into collection: no more exclusion, logged on the customers with their overdue
-        invoices of the current company."""
+        """Back into collection: no more exclusion (in every company), logged on the customers
+        with their overdue invoices of the user's companies."""
         self.env["collection.pause"]._check_collection_user()
         partners = self.commercial_partner_id.filtered("collection_excluded")
         partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
         self.env["collection.event"]._collection_log_action(
             "note",
             self.env._("Collection resumed."),
-            moves=partners._collection_overdue_moves(),
+            moves=partners._collection_overdue_moves(self.env.companies),
             partners=partners,
         )
         partners._collection_requeue()
