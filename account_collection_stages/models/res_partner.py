@@ -111,8 +111,8 @@ class ResPartner(models.Model):
 
     def _collection_requeue(self):
         """Let today's engine run look at these customers again after a manual change, in
-        every company."""
-        for company in self.env["res.company"].sudo().search([]):
+        each of the user's companies."""
+        for company in self.env.user.company_ids | self.env.company:
             self.sudo().with_company(company).write({"collection_checked_date": False})
 
     def _collection_contact_ids(self):
