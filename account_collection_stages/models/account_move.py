@@ -15,6 +15,25 @@ def past_due_line_domain(today):
     ]
 
 
+def past_due_invoice_line_domain(today):
+    """The past-due lines (past_due_line_domain) of posted customer invoices."""
+    return [
+        ("parent_state", "=", "posted"),
+        ("move_id.move_type", "=", "out_invoice"),
+        *past_due_line_domain(today),
+    ]
+
+
+def unapplied_credit_line_domain():
+    """Receivable lines of credit notes and payments not yet applied to an invoice."""
+    return [
+        ("parent_state", "=", "posted"),
+        ("account_type", "=", "asset_receivable"),
+        ("reconciled", "=", False),
+        ("amount_residual", "<", 0),
+    ]
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -117,15 +136,7 @@ class AccountMove(models.Model):
             or self.payment_state in PAID_STATES
         ):
             return self.env["account.move.line"]
-        return self.line_ids.filtered(
-            lambda line: (
-                line.account_type == "asset_receivable"
-                and not line.reconciled
-                and line.amount_residual > 0
-                and line.date_maturity
-                and line.date_maturity < today
-            )
-        )
+        return self.line_ids.filtered_domain(past_due_line_domain(today))
 
     def _collection_check_customer_invoices(self):
         for move in self:

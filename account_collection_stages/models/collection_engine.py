@@ -11,7 +11,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
 
-from .account_move import PAID_STATES, past_due_line_domain
+from .account_move import (
+    PAID_STATES,
+    past_due_invoice_line_domain,
+    unapplied_credit_line_domain,
+)
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
 from .sql_rows import insert_rows, update_rows
@@ -181,8 +185,6 @@ class CollectionEngine(models.AbstractModel):
         """Receivable lines of customer invoices that are past due and unpaid, and may be chased."""
         domain = [
             ("company_id", "=", self.env.company.id),
-            ("parent_state", "=", "posted"),
-            ("move_id.move_type", "=", "out_invoice"),
             ("move_id.payment_state", "not in", PAID_STATES),
             ("move_id.collection_excluded", "=", False),
             ("move_id.collection_disputed", "=", False),
@@ -191,7 +193,7 @@ class CollectionEngine(models.AbstractModel):
             ("move_id.collection_hold_until", "=", False),
             ("move_id.collection_hold_until", "<=", today),
             ("move_id.commercial_partner_id.collection_excluded", "=", False),
-            *past_due_line_domain(today),
+            *past_due_invoice_line_domain(today),
         ]
         if partners is not None:
             domain += [
@@ -402,10 +404,7 @@ class CollectionEngine(models.AbstractModel):
         for partner, amount in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
+                *unapplied_credit_line_domain(),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
             ["partner_id"],
@@ -749,15 +748,9 @@ class CollectionEngine(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         new_stages = {}
         for company, group in moves.grouped("company_id").items():
-            ladder = self.env["collection.stage"].search([("company_id", "=", company.id)])
+            ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
             for move in group:
-                current = move.collection_stage_id
-                after = ladder.filtered(
-                    lambda s, current=current: (
-                        not current or s._ladder_key() > current._ladder_key()
-                    )
-                )[:1]
-                if after:
+                if after := ladder.after(move.collection_stage_id):
                     new_stages[move] = after
         if new_stages:
             writes = {}
@@ -883,9 +876,7 @@ class CollectionEngine(models.AbstractModel):
         overdue = self._collection_overdue(
             [
                 ("move_id", "in", moves.ids),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "out_invoice"),
-                *past_due_line_domain(today),
+                *past_due_invoice_line_domain(today),
             ]
         )
         moves = moves.filtered(lambda m: m in overdue)

@@ -106,6 +106,13 @@ class Ladder:
             self.keys[stage] = stage._ladder_key()
         return self.keys[stage]
 
+    def after(self, current):
+        """The first stage past ``current`` (the first one, without a current stage)."""
+        return next(
+            (stage for stage in self.stages if not current or self.key(stage) > self.key(current)),
+            self.stages.browse(),
+        )
+
     def target(self, current, days, amount):
         """The last stage an invoice ``days`` overdue with ``amount`` due qualifies for; never
         one before its ``current`` stage (while that stage is active)."""

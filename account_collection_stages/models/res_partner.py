@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .account_move import PAID_STATES, past_due_line_domain
+from .account_move import PAID_STATES, past_due_invoice_line_domain, past_due_line_domain
 
 
 class ResPartner(models.Model):
@@ -84,9 +84,7 @@ class ResPartner(models.Model):
         groups = self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "out_invoice"),
-                *past_due_line_domain(today),
+                *past_due_invoice_line_domain(today),
                 ("move_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
             ],
             ["partner_id"],
@@ -153,6 +151,17 @@ class ResPartner(models.Model):
             ]
         )
 
+    def _collection_log_note(self, note):
+        """A note event on each customer, per company, with its overdue invoices of the
+        user's companies (a customer's exclusion holds in all of them)."""
+        partners = self.commercial_partner_id
+        return self.env["collection.event"]._collection_log_action(
+            "note",
+            note,
+            moves=partners._collection_overdue_moves(self.env.companies),
+            partners=partners,
+        )
+
     def action_collection_send_reminder(self):
         moves = self.commercial_partner_id._collection_overdue_moves()
         return self.env["collection.engine"]._collection_send_now(moves, partners=self)
@@ -166,12 +175,7 @@ class ResPartner(models.Model):
         self.env["collection.pause"]._check_collection_user()
         partners = self.commercial_partner_id.filtered("collection_excluded")
         partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
-        self.env["collection.event"]._collection_log_action(
-            "note",
-            self.env._("Collection resumed."),
-            moves=partners._collection_overdue_moves(self.env.companies),
-            partners=partners,
-        )
+        partners._collection_log_note(self.env._("Collection resumed."))
         partners._collection_requeue()
         return True
 

@@ -5,6 +5,7 @@ import pytz
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.account_move import unapplied_credit_line_domain
 from ..models.collection_contact_rules import CALL_WINDOW
 from ..models.collection_event import CALL_OUTCOMES
 
@@ -77,10 +78,7 @@ class CollectionCallWizard(models.TransientModel):
                 [
                     ("partner_id", "child_of", wizard.partner_id.ids),
                     ("company_id", "=", self.env.company.id),
-                    ("parent_state", "=", "posted"),
-                    ("account_type", "=", "asset_receivable"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", "<", 0),
+                    *unapplied_credit_line_domain(),
                 ]
             )
 

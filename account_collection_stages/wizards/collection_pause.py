@@ -59,16 +59,11 @@ class CollectionPause(models.TransientModel):
     def _log_on_customers(self, note):
         """A note event per customer and company: on the chosen invoices, or, for customers
         (excluded in every company), on their overdue invoices of the user's companies."""
-        events = self.env["collection.event"]
         if self.move_ids:
-            return events._collection_log_action("note", note, moves=self.move_ids)
-        partners = self.partner_ids.commercial_partner_id
-        return events._collection_log_action(
-            "note",
-            note,
-            moves=partners._collection_overdue_moves(self.env.companies),
-            partners=partners,
-        )
+            return self.env["collection.event"]._collection_log_action(
+                "note", note, moves=self.move_ids
+            )
+        return self.partner_ids._collection_log_note(note)
 
     @api.model
     def _check_collection_user(self):
