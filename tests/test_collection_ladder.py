@@ -212,6 +212,12 @@ class TestCollectionLadder(CollectionCase):
             with self.subTest(kind=event.kind):
                 self.assertEqual(event.mail_message_id.model, "res.partner")
                 self.assertEqual(event.mail_message_id.res_id, self.customer.id)
+        # The stage change and the call are one entry of the customer's chatter; the reminder
+        # is its email.
+        logged = events.filtered(lambda e: e.kind != "reminder")
+        self.assertEqual(len(logged.mail_message_id), 1)
+        self.assertIn("Call", str(logged.mail_message_id.body))
+        self.assertIn(move.name, str(logged.mail_message_id.body))
         tracking = move.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "collection_stage_id"
         )

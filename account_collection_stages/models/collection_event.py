@@ -147,23 +147,30 @@ class CollectionEvent(models.Model):
     @api.model
     def _collection_post_notes(self, entries, invoices):
         """The chatter notes of events on their customers: ``entries`` are (partner, company id,
-        kind, detail) and ``invoices`` the events' invoices. Returns the mail.message records."""
+        kind, detail) and ``invoices`` the events' invoices. The events of one customer and
+        company share one note, a paragraph each: a day's run is one entry in the chatter.
+        Returns the mail.message of each entry."""
         kinds = dict(self._fields["kind"]._description_selection(self.env))
-        return self.env["collection.chatter"]._log_notes(
+        paragraphs = {}  # (partner, company id) -> the paragraphs of its note
+        for (partner, company_id, kind, detail), moves in zip(entries, invoices, strict=True):
+            paragraphs.setdefault((partner, company_id), []).append(
+                Markup("<p><b>%s</b> %s</p><p>%s</p>")
+                % (kinds[kind], detail or "", ", ".join(moves.mapped("name")))
+            )
+        messages = self.env["collection.chatter"]._log_notes(
             [
                 {
                     "model": "res.partner",
                     "res_id": partner.id,
                     "record_name": partner.display_name,
                     "company_id": company_id,
-                    "body": Markup("<p><b>%s</b> %s</p><p>%s</p>")
-                    % (kinds[kind], detail or "", ", ".join(moves.mapped("name"))),
+                    "body": Markup("").join(parts),
                 }
-                for (partner, company_id, kind, detail), moves in zip(
-                    entries, invoices, strict=True
-                )
+                for (partner, company_id), parts in paragraphs.items()
             ]
         )
+        by_key = dict(zip(paragraphs, messages, strict=True))
+        return [by_key[partner, company_id] for partner, company_id, _kind, _detail in entries]
 
     @api.model
     def _collection_record(self, vals_list):
@@ -202,8 +209,8 @@ class CollectionEvent(models.Model):
             ],
             [vals["move_ids"] for _row, vals in logged],
         )
-        for (row, _vals), message_id in zip(logged, messages.ids, strict=True):
-            row["mail_message_id"] = message_id
+        for (row, _vals), message in zip(logged, messages, strict=True):
+            row["mail_message_id"] = message.id
         columns = sorted({column for row in rows for column in row})
         ids = insert_rows(
             self.env,
