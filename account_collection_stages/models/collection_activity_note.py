@@ -44,10 +44,17 @@ class ActivityNotes:
         if description:
             parts.append(escape(description))
         html = Markup("").join(Markup("<p>%s</p>") % part for part in parts)
-        html += Markup("<ul>%s</ul>") % Markup("").join(
-            Markup("<li>%s</li>")
-            % (text["line"] % {"invoice": name, "amount": money(line_amount), "days": days})
-            for name, line_amount, days in lines
+        # Thousands of lines a run: formatted as text, each value escaped, then marked safe.
+        line = str(text["line"])
+        html += Markup("<ul>%s</ul>") % Markup(
+            "".join(
+                "<li>%s</li>"
+                % (
+                    line
+                    % {"invoice": escape(name), "amount": escape(money(line_amount)), "days": days}
+                )
+                for name, line_amount, days in lines
+            )
         )
         total = {"amount": strong(money(amount)), "credit": money(credit)}
         html += Markup("<p>%s</p>") % ((text["total_credit"] if credit else text["total"]) % total)

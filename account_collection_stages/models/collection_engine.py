@@ -233,7 +233,8 @@ class CollectionEngine(models.AbstractModel):
         """Decide and act for a batch of commercial partners of the current company."""
         events = self._collection_decide(partners, today)
         self._collection_send_reminders(events.filtered(lambda e: e.kind == "reminder"))
-        partners.write({"collection_checked_date": today})
+        # Not a tracked field: mail_notrack spares reading every tracked field of the batch.
+        partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
 
     def _collection_decide(self, partners, today):
         """Set-based part of the run: stages, reminder bookkeeping, activities and events.
@@ -273,31 +274,31 @@ class CollectionEngine(models.AbstractModel):
             moves_by_partner[move.commercial_partner_id].append(move)
 
         targets = {}  # invoice -> its stage after this run
+        new_stages = {}  # invoice -> its stage, when it changes
         reminders = defaultdict(list)  # partner -> its invoices due for a reminder
         partner_stage = {}
         for partner, moves in moves_by_partner.items():
             overdue_total = sum(overdue[move][1] for move in moves)
             if company.currency_id.compare_amounts(overdue_total - credits[partner], 0) <= 0:
                 continue  # credits cover what is overdue: nothing to chase
+            contact = not partner.collection_no_contact
+            firmest = None
             for move in moves:
                 due, amount = overdue[move]
-                stage = ladder.target(move.collection_stage_id, (today - due).days, amount)
+                current = move.collection_stage_id
+                stage = ladder.target(current, (today - due).days, amount)
                 targets[move] = stage
-                if (
-                    stage
-                    and not partner.collection_no_contact
-                    and self._collection_reminder_due(move, stage, today)
-                ):
+                if stage.id != current.id:
+                    new_stages[move] = stage
+                if not stage:
+                    continue
+                if contact and self._collection_reminder_due(move, stage, today):
                     reminders[partner].append(move)
-                if stage and (
-                    partner not in partner_stage
-                    or ladder.key(stage) > ladder.key(partner_stage[partner])
-                ):
-                    partner_stage[partner] = stage
+                if firmest is None or ladder.key(stage) > ladder.key(firmest):
+                    firmest = stage
+            if firmest is not None:
+                partner_stage[partner] = firmest
 
-        new_stages = {
-            move: stage for move, stage in targets.items() if stage != move.collection_stage_id
-        }
         if new_stages:
             self._collection_set_stages(new_stages, today, writes)
             by_partner_stage = defaultdict(list)
@@ -317,7 +318,10 @@ class CollectionEngine(models.AbstractModel):
 
         # Partners' own stage: the most advanced one among their overdue invoices.
         for stage, group in self._group_partners(partners, partner_stage).items():
-            group.write({"collection_stage_id": stage.id if stage else False})
+            # Not tracked either (the invoices' stages are).
+            group.with_context(mail_notrack=True).write(
+                {"collection_stage_id": stage.id if stage else False}
+            )
 
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
@@ -424,11 +428,8 @@ class CollectionEngine(models.AbstractModel):
         vals.update(
             amount_credit=credit,
             amount_claimed=amount - credit,
-            finance_charge=sum(
-                company._collection_finance_charge(
-                    overdue[move][1], (today - overdue[move][0]).days
-                )
-                for move in moves
+            finance_charge=company._collection_finance_charge(
+                (overdue[move][1], (today - overdue[move][0]).days) for move in moves
             ),
         )
         return vals
@@ -602,9 +603,8 @@ class CollectionEngine(models.AbstractModel):
                         lines,
                         amount,
                         min(credits[partner], amount),
-                        sum(
-                            company._collection_finance_charge(line_amount, days)
-                            for _name, line_amount, days in lines
+                        company._collection_finance_charge(
+                            (line_amount, days) for _name, line_amount, days in lines
                         ),
                     ),
                     "user_id": user,

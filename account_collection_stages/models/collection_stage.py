@@ -97,14 +97,17 @@ class Ladder:
     def __init__(self, stages):
         self.stages = stages
         self.steps = [(stage, stage.min_days_overdue, stage.min_amount) for stage in stages]
-        self.keys = {stage: stage._ladder_key() for stage in stages}
+        # By id: the run asks for thousands of invoices, and a record hashes slower than an id.
+        self.keys = {stage.id: stage._ladder_key() for stage in stages}
+        self.active = {stage.id for stage in stages if stage.active}
         self.rounding = stages.company_id.currency_id.rounding or 0.01
 
     def key(self, stage):
         """Position of a stage (possibly archived) on the ladder."""
-        if stage not in self.keys:
-            self.keys[stage] = stage._ladder_key()
-        return self.keys[stage]
+        key = self.keys.get(stage.id)
+        if key is None:
+            key = self.keys[stage.id] = stage._ladder_key()
+        return key
 
     def after(self, current):
         """The first stage past ``current`` (the first one, without a current stage)."""
@@ -116,13 +119,13 @@ class Ladder:
     def target(self, current, days, amount):
         """The last stage an invoice ``days`` overdue with ``amount`` due qualifies for; never
         one before its ``current`` stage (while that stage is active)."""
-        target = self.stages.browse()
+        target = None
         for stage, min_days, min_amount in self.steps:
             if min_days <= days and (
                 not min_amount
                 or float_compare(min_amount, amount, precision_rounding=self.rounding) <= 0
             ):
                 target = stage
-        if current and current.active and (not target or self.key(current) > self.key(target)):
+        if current.id in self.active and (not target or self.key(current) > self.key(target)):
             return current
         return target or current

@@ -117,8 +117,12 @@ class ResCompany(models.Model):
         preferred = self.collection_default_user_id & managers
         return (preferred or managers)[:1] or self.env.user
 
-    def _collection_finance_charge(self, amount, days):
-        """Late interest on ``amount`` for ``days`` days plus the fixed fee, in company currency."""
+    def _collection_finance_charge(self, items):
+        """Late interest plus the fixed fee of each of ``items``, (amount, days overdue) pairs,
+        added up, in company currency."""
         self.ensure_one()
-        interest = amount * self.collection_late_interest_rate / 100.0 * days / 365.0
-        return self.currency_id.round(interest + self.collection_late_fee)
+        rate, fee = self.collection_late_interest_rate, self.collection_late_fee
+        if not rate and not fee:
+            return 0.0
+        rounded = self.currency_id.round
+        return sum(rounded(amount * rate / 100.0 * days / 365.0 + fee) for amount, days in items)
