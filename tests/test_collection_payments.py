@@ -88,6 +88,31 @@ class TestCollectionPayments(CollectionCase):
         # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
         self.assertEqual(reminder.finance_charge, 113.0)
 
+    def test_foreign_currency_invoices_are_totalled_in_their_currency(self):
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": euro.id, "rate": 0.8, "name": DAY0 - timedelta(days=400)}
+        )
+        in_euro = {"partner": self.customer, "taxes": [], "post": True, "currency": euro}
+        self.init_invoice(
+            "out_invoice", invoice_date=DAY0 - timedelta(days=40), amounts=[1000.0], **in_euro
+        )
+        self.init_invoice("out_refund", invoice_date=DAY0, amounts=[200.0], **in_euro)
+        self._invoice(self.customer, 10, amount=300.0)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        # In the company currency: 1,250.00 + 300.00 overdue, less the 250.00 credit.
+        self.assertClaim(reminder, 1550.0, 250.0, 1300.0)
+        body = str(reminder.mail_message_id.body)
+        # The customer is told what it owes in each currency, its euro credit against its
+        # euro invoice, and never a sum of both currencies.
+        for text in ("1,000.00&nbsp;€", "$&nbsp;300.00", "200.00&nbsp;€", "800.00&nbsp;€"):
+            self.assertIn(text, body)
+        self.assertEqual(body.count("Total overdue"), 2)
+        for text in ("1,550.00", "1,300.00", "250.00"):
+            self.assertNotIn(text, body)
+
     def test_paid_invoice_leaves_the_ladder(self):
         move = self._invoice(self.customer, 45)
         self.run_engine()
