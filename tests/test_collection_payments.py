@@ -88,7 +88,9 @@ class TestCollectionPayments(CollectionCase):
         # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
         self.assertEqual(reminder.finance_charge, 113.0)
 
-    def test_foreign_currency_invoices_are_totalled_in_their_currency(self):
+    def _invoiced_in_euro_and_dollars(self):
+        """A euro invoice 40 days overdue, a euro credit note and a dollar invoice (the company
+        currency) 10 days overdue; the engine run."""
         euro = self.env.ref("base.EUR")
         euro.active = True
         self.env["res.currency.rate"].create(
@@ -101,6 +103,9 @@ class TestCollectionPayments(CollectionCase):
         self.init_invoice("out_refund", invoice_date=DAY0, amounts=[200.0], **in_euro)
         self._invoice(self.customer, 10, amount=300.0)
         self.run_engine()
+
+    def test_foreign_currency_invoices_are_totalled_in_their_currency(self):
+        self._invoiced_in_euro_and_dollars()
         reminder = self.reminders(self.customer)
         # In the company currency: 1,250.00 + 300.00 overdue, less the 250.00 credit.
         self.assertClaim(reminder, 1550.0, 250.0, 1300.0)
@@ -112,6 +117,19 @@ class TestCollectionPayments(CollectionCase):
         self.assertEqual(body.count("Total overdue"), 2)
         for text in ("1,550.00", "1,300.00", "250.00"):
             self.assertNotIn(text, body)
+
+    def test_call_note_states_amounts_in_the_invoices_currency(self):
+        self._invoiced_in_euro_and_dollars()
+        note = str(self.collection_activities(self.customer).note)
+        # What the customer was emailed: each invoice and each total in its own currency.
+        for text in (
+            "1,000.00\xa0€, 40 days overdue",
+            "$\xa0300.00, 10 days overdue",
+            "Total overdue: <strong>1,000.00\xa0€</strong>, less credits of 200.00\xa0€",
+            "Total overdue: <strong>$\xa0300.00</strong>",
+        ):
+            self.assertIn(text, note)
+        self.assertNotIn("1,250.00", note)
 
     def test_paid_invoice_leaves_the_ladder(self):
         move = self._invoice(self.customer, 45)

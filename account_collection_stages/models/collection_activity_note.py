@@ -14,15 +14,17 @@ class ActivityNotes:
     The run writes thousands of them: each phrase is translated once per language, then
     filled in for each customer, in the language of the user who gets the activity."""
 
-    def __init__(self, env, currency):
+    def __init__(self, env):
         self.env = env
-        self.currency = currency
         self._by_lang = {}
+        self._money = {}
 
-    def render(self, lang, stage, proposal, partner, contact, phone, lines, amount, credit, charge):
-        """The note's HTML. ``lines``: (invoice name, amount, days overdue) of each invoice."""
+    def render(self, lang, stage, proposal, partner, contact, phone, lines, totals, charge):
+        """The note's HTML. ``lines``: (invoice name, amount, currency, days overdue) of each
+        invoice; ``totals``: what is overdue, credited and claimed per currency (see
+        collection.engine's _collection_currency_totals); ``charge``: the finance charge, in
+        the company currency."""
         text = self._phrases(lang)
-        money = text["money"]
         parts = []
         if proposal:
             parts.append(
@@ -51,16 +53,36 @@ class ActivityNotes:
                 "<li>%s</li>"
                 % (
                     line
-                    % {"invoice": escape(name), "amount": escape(money(line_amount)), "days": days}
+                    % {
+                        "invoice": escape(name),
+                        "amount": escape(self.money(lang, line_amount, currency)),
+                        "days": days,
+                    }
                 )
-                for name, line_amount, days in lines
+                for name, line_amount, currency, days in lines
             )
         )
-        total = {"amount": strong(money(amount)), "credit": money(credit)}
-        html += Markup("<p>%s</p>") % ((text["total_credit"] if credit else text["total"]) % total)
+        for total in totals:
+            currency = total["currency"]
+            amounts = {
+                "amount": strong(self.money(lang, total["overdue"], currency)),
+                "credit": self.money(lang, total["credit"], currency),
+            }
+            phrase = text["total_credit"] if total["credit"] else text["total"]
+            html += Markup("<p>%s</p>") % (phrase % amounts)
         if charge:
-            html += Markup("<p>%s</p>") % (text["charge"] % {"amount": strong(money(charge))})
+            currency = self.env.company.currency_id
+            amount = strong(self.money(lang, charge, currency))
+            html += Markup("<p>%s</p>") % (text["charge"] % {"amount": amount})
         return Markup("<div>%s</div>") % html
+
+    def money(self, lang, value, currency):
+        """``value`` formatted in ``currency`` for ``lang``."""
+        key = (lang, currency.id)
+        if key not in self._money:
+            env = self.env(context=dict(self.env.context, lang=lang))
+            self._money[key] = self._money_format(env, currency)
+        return self._money[key](value)
 
     def _phrases(self, lang):
         if lang not in self._by_lang:
@@ -98,16 +120,14 @@ class ActivityNotes:
                 ),
                 "stage": lambda stage, env=env: stage.with_env(env).name,
                 "description": lambda stage, env=env: stage.with_env(env).description,
-                "money": self._money_format(env),
             }
         return self._by_lang[lang]
 
-    def _money_format(self, env):
-        """formatLang with the currency, minus its per-call lookups of the language."""
+    def _money_format(self, env, currency):
+        """formatLang with ``currency``, minus its per-call lookups of the language."""
         lang = env["res.lang"]._get_data(id=get_lang(env).id)
         grouping = ast.literal_eval(lang.grouping)
         separator = lang.thousands_sep or ""
-        currency = self.currency
         digits = currency.decimal_places
         symbol = currency.symbol
 

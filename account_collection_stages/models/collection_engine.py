@@ -29,6 +29,7 @@ MOVE_FIELDS = [
     "commercial_partner_id",
     "invoice_user_id",
     "amount_residual_signed",
+    "currency_id",
     "collection_stage_id",
     "collection_stage_date",
     "collection_last_reminder_date",
@@ -284,7 +285,7 @@ class CollectionEngine(models.AbstractModel):
             contact = not partner.collection_no_contact
             firmest = None
             for move in moves:
-                due, amount = overdue[move]
+                due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
                 stage = ladder.target(current, (today - due).days, amount)
                 targets[move] = stage
@@ -391,31 +392,89 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_overdue(self, line_domain):
-        """{invoice: (earliest due date, amount due in company currency)} of the past-due
-        receivable lines matching ``line_domain``, for many invoices at once."""
+        """{invoice: (earliest due date, amount due in company currency, amount due in the
+        invoice's currency)} of the past-due receivable lines matching ``line_domain``, for
+        many invoices at once."""
         return {
-            move: (due, amount)
-            for move, due, amount in self.env["account.move.line"]._read_group(
-                line_domain, ["move_id"], ["date_maturity:min", "amount_residual:sum"]
+            move: (due, amount, amount_currency)
+            for move, due, amount, amount_currency in self.env["account.move.line"]._read_group(
+                line_domain,
+                ["move_id"],
+                ["date_maturity:min", "amount_residual:sum", "amount_residual_currency:sum"],
             )
         }
 
     @api.model
-    def _collection_credits(self, partners):
-        """{customer: what its credit notes and payments leave unapplied}, in the current
-        company and its currency; it reduces what reminders and calls claim."""
-        credits = defaultdict(float)
-        for partner, amount in self.env["account.move.line"]._read_group(
+    def _collection_unapplied_credits(self, partners):
+        """What the credit notes and payments of the customers leave unapplied in the current
+        company: (customer, currency, amount in company currency, amount in that currency)."""
+        groups = self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
                 *unapplied_credit_line_domain(),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
-            ["partner_id"],
-            ["amount_residual:sum"],
+            ["partner_id", "currency_id"],
+            ["amount_residual:sum", "amount_residual_currency:sum"],
+        )
+        return [
+            (partner.commercial_partner_id, currency, -amount, -in_currency)
+            for partner, currency, amount, in_currency in groups
+        ]
+
+    @api.model
+    def _collection_credits(self, partners):
+        """{customer: its unapplied credits, in the company currency}; they reduce what
+        reminders and calls claim."""
+        credits = defaultdict(float)
+        for partner, _currency, amount, _in_currency in self._collection_unapplied_credits(
+            partners
         ):
-            credits[partner.commercial_partner_id] -= amount
+            credits[partner] += amount
         return credits
+
+    @api.model
+    def _collection_credits_by_currency(self, partners):
+        """{customer: {currency: its unapplied credits in that currency}}."""
+        credits = defaultdict(lambda: defaultdict(float))
+        for partner, currency, _amount, in_currency in self._collection_unapplied_credits(partners):
+            credits[partner][currency] += in_currency
+        return credits
+
+    @api.model
+    def _collection_currency_totals(self, moves, overdue, credit, currency_credits):
+        """What a customer is asked to pay for ``moves``, per currency: a list of dicts with
+        ``currency``, ``overdue``, ``credit`` and ``claimed``, the company currency first.
+
+        ``overdue``: see _collection_overdue; ``credit``: the customer's unapplied credits in
+        the company currency; ``currency_credits``: {currency: its credits in that currency}
+        (_collection_credits_by_currency), needed only when an invoice is in another currency.
+        Invoices in the company currency alone: what is overdue less ``credit``. A customer
+        invoiced in other currencies is asked, in each, for what is overdue in it less its
+        credits in that same currency: adding amounts of several currencies up would not tell
+        it what to pay."""
+        company_currency = self.env.company.currency_id
+        by_currency = defaultdict(float)
+        for move in moves:
+            if move in overdue:
+                by_currency[move.currency_id] += overdue[move][2]
+        if set(by_currency) <= {company_currency}:
+            credits = {company_currency: credit}
+        else:
+            credits = {currency: max(currency_credits[currency], 0.0) for currency in by_currency}
+        totals = []
+        for currency in sorted(by_currency, key=lambda c: (c != company_currency, c.name)):
+            amount = by_currency[currency]
+            deducted = min(credits[currency], amount)
+            totals.append(
+                {
+                    "currency": currency,
+                    "overdue": amount,
+                    "credit": deducted,
+                    "claimed": amount - deducted,
+                }
+            )
+        return totals
 
     def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage):
         """Values of the reminder event of ``partner`` for ``moves``: what is overdue
@@ -553,7 +612,19 @@ class CollectionEngine(models.AbstractModel):
         company = self.env.company
         activity_vals, event_vals = [], []
         fallback = self._collection_default_responsible()
-        notes = ActivityNotes(self.env, company.currency_id)
+        notes = ActivityNotes(self.env)
+        # Credits per currency, for the customers invoiced in another currency than the company's.
+        foreign = self.env["res.partner"].union(
+            *(
+                partner
+                for partner, moves in moves_by_partner.items()
+                if partner in partner_stage
+                and any(move.currency_id != company.currency_id for move in moves)
+            )
+        )
+        currency_credits = (
+            self._collection_credits_by_currency(foreign) if foreign else defaultdict(dict)
+        )
         # Salespeople of all the invoices at once, for _collection_responsible.
         self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
         last_done = self._collection_last_activities(partner_stage)
@@ -576,7 +647,7 @@ class CollectionEngine(models.AbstractModel):
             moves = self.env["account.move"].union(*moves_by_partner[partner])
             amount = sum(overdue[move][1] for move in moves)
             lines = [
-                (move.name, overdue[move][1], (today - overdue[move][0]).days)
+                (move.name, overdue[move][2], move.currency_id, (today - overdue[move][0]).days)
                 for move in moves.sorted(lambda m: overdue[m][0])
             ]
             user = self._collection_responsible(partner, moves, fallback)
@@ -601,10 +672,11 @@ class CollectionEngine(models.AbstractModel):
                         contact,
                         contact.phone or contact.mobile or partner.phone or partner.mobile,
                         lines,
-                        amount,
-                        min(credits[partner], amount),
+                        self._collection_currency_totals(
+                            moves, overdue, credits[partner], currency_credits[partner]
+                        ),
                         company._collection_finance_charge(
-                            (line_amount, days) for _name, line_amount, days in lines
+                            (overdue[move][1], (today - overdue[move][0]).days) for move in moves
                         ),
                     ),
                     "user_id": user,

@@ -1,12 +1,10 @@
-from collections import defaultdict
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
 
-from .account_move import unapplied_credit_line_domain
+from .account_move import past_due_invoice_line_domain
 from .sql_rows import insert_rows
 
 CALL_OUTCOMES = [
@@ -111,54 +109,29 @@ class CollectionEvent(models.Model):
             event.mail_message_id = message
 
     def _collection_totals(self):
-        """What a reminder's email states, per currency: a list of dicts with ``currency``,
-        ``overdue``, ``credit`` and ``claimed``.
-
-        The event's amounts are in the company currency. A customer invoiced in other
-        currencies is told, for each currency, what is overdue in it, less its credits in that
-        same currency: the invoices' lines are in their own currency, and adding them up in
-        another one would not tell the customer what to pay."""
+        """What a reminder's email states, per currency (see collection.engine's
+        _collection_currency_totals): the event's own amounts when all its invoices are in the
+        company currency."""
         self.ensure_one()
-        company_currency = self.currency_id
-        currencies = self.move_ids.currency_id
-        if currencies <= company_currency:
+        if self.move_ids.currency_id <= self.currency_id:
             return [
                 {
-                    "currency": company_currency,
+                    "currency": self.currency_id,
                     "overdue": self.amount_overdue,
                     "credit": self.amount_credit,
                     "claimed": self.amount_claimed,
                 }
             ]
-        credits = defaultdict(float)
-        for currency, amount in self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", self.company_id.id),
-                *unapplied_credit_line_domain(),
-                ("partner_id", "in", self.partner_id._collection_contact_ids()),
-                ("currency_id", "in", currencies.ids),
-            ],
-            ["currency_id"],
-            ["amount_residual_currency:sum"],
-        ):
-            credits[currency] -= amount
-        totals = []
-        for currency in currencies.sorted(lambda c: (c != company_currency, c.name)):
-            overdue = sum(
-                move.collection_amount_overdue
-                for move in self.move_ids
-                if move.currency_id == currency
-            )
-            credit = min(max(credits[currency], 0.0), overdue)
-            totals.append(
-                {
-                    "currency": currency,
-                    "overdue": overdue,
-                    "credit": credit,
-                    "claimed": overdue - credit,
-                }
-            )
-        return totals
+        engine = self.env["collection.engine"].with_company(self.company_id)
+        overdue = engine._collection_overdue(
+            [("move_id", "in", self.move_ids.ids), *past_due_invoice_line_domain(self.date)]
+        )
+        return engine._collection_currency_totals(
+            self.move_ids,
+            overdue,
+            self.amount_credit,
+            engine._collection_credits_by_currency(self.partner_id)[self.partner_id],
+        )
 
     @api.model
     def _collection_check_user(self, message):
