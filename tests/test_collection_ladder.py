@@ -217,6 +217,10 @@ class TestCollectionLadder(CollectionCase):
         logged = events.filtered(lambda e: e.kind != "reminder")
         self.assertEqual(len(logged.mail_message_id), 1)
         self.assertIn("Call", str(logged.mail_message_id.body))
+        # The call's entry says who is to make it.
+        call = events.filtered(lambda e: e.kind == "call")
+        self.assertIn(f"Scheduled for {call.activity_id.user_id.name}", str(call.note))
+        self.assertIn(str(call.note), str(logged.mail_message_id.body))
         self.assertIn(move.name, str(logged.mail_message_id.body))
         tracking = move.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "collection_stage_id"

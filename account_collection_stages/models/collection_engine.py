@@ -685,8 +685,15 @@ class CollectionEngine(models.AbstractModel):
                 }
             )
             event_vals.append(
-                self._collection_event_vals(
-                    partner, activity_kind(stage), moves, today, stage, amount=amount
+                dict(
+                    self._collection_event_vals(
+                        partner, activity_kind(stage), moves, today, stage, amount=amount
+                    ),
+                    note=(
+                        self.env._("Proposed to %(user)s.", user=user.name)
+                        if proposal
+                        else self.env._("Scheduled for %(user)s.", user=user.name)
+                    ),
                 )
             )
         activity_ids = self._collection_create_activities(activity_vals, today)
