@@ -293,7 +293,11 @@ class CollectionEngine(models.AbstractModel):
                     new_stages[move] = stage
                 if not stage:
                     continue
-                if contact and self._collection_reminder_due(move, stage, today):
+                if (
+                    contact
+                    and ladder.mails(stage)
+                    and self._collection_reminder_due(move, stage, today)
+                ):
                     reminders[partner].append(move)
                 if firmest is None or ladder.key(stage) > ladder.key(firmest):
                     firmest = stage
@@ -504,8 +508,7 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_reminder_due(self, move, stage, today):
-        if not stage.mail_template_id:
-            return False
+        """Whether ``move``, on ``stage`` (a stage with a reminder email), is due for one."""
         last = move.collection_last_reminder_date
         if not last:
             return True
@@ -597,37 +600,22 @@ class CollectionEngine(models.AbstractModel):
             return []
         open_kinds = {
             (activity.res_id, activity.collection_stage_id.kind)
-            for activity in self.env["mail.activity"].search(
+            for activity in self.env["mail.activity"].search_fetch(
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", [p.id for p in partner_stage]),
                     ("collection_stage_id", "!=", False),
-                ]
+                ],
+                ["res_id", "collection_stage_id"],
             )
         }
         todo = self.env.ref("mail.mail_activity_data_todo")
         recent_calls = self.env["collection.contact.rules"]._recent_calls(
             self.env["res.partner"].union(*partner_stage), fields.Datetime.now()
         )
-        company = self.env.company
-        activity_vals, event_vals = [], []
-        fallback = self._collection_default_responsible()
-        notes = ActivityNotes(self.env)
-        # Credits per currency, for the customers invoiced in another currency than the company's.
-        foreign = self.env["res.partner"].union(
-            *(
-                partner
-                for partner, moves in moves_by_partner.items()
-                if partner in partner_stage
-                and any(move.currency_id != company.currency_id for move in moves)
-            )
-        )
-        currency_credits = (
-            self._collection_credits_by_currency(foreign) if foreign else defaultdict(dict)
-        )
-        # Salespeople of all the invoices at once, for _collection_responsible.
-        self.env["account.move"].union(*overdue).invoice_user_id.mapped("active")
         last_done = self._collection_last_activities(partner_stage)
+        # The customers whose activity is due, and what it is.
+        due = []
         for partner, stage in partner_stage.items():
             if (partner.id, stage.kind) in open_kinds:
                 continue
@@ -645,6 +633,28 @@ class CollectionEngine(models.AbstractModel):
                 if not deadline:
                     continue  # cease communication: no calls
             moves = self.env["account.move"].union(*moves_by_partner[partner])
+            due.append((partner, stage, proposal, activity_type, deadline, moves))
+        if not due:
+            return []
+
+        company = self.env.company
+        activity_vals, event_vals = [], []
+        fallback = self._collection_default_responsible()
+        notes = ActivityNotes(self.env)
+        all_moves = self.env["account.move"].union(*(moves for *_rest, moves in due))
+        # Salespeople of all the invoices at once, for _collection_responsible.
+        all_moves.invoice_user_id.mapped("active")
+        # Credits per currency, for the customers invoiced in another currency than the
+        # company's (rare: looked for invoice by invoice only when there are some).
+        foreign = self.env["res.partner"]
+        if all_moves.currency_id - company.currency_id:
+            foreign = all_moves.filtered(
+                lambda m: m.currency_id != company.currency_id
+            ).commercial_partner_id
+        currency_credits = (
+            self._collection_credits_by_currency(foreign) if foreign else defaultdict(dict)
+        )
+        for partner, stage, proposal, activity_type, deadline, moves in due:
             amount = sum(overdue[move][1] for move in moves)
             lines = [
                 (move.name, overdue[move][2], move.currency_id, (today - overdue[move][0]).days)

@@ -100,6 +100,7 @@ class Ladder:
         # By id: the run asks for thousands of invoices, and a record hashes slower than an id.
         self.keys = {stage.id: stage._ladder_key() for stage in stages}
         self.active = {stage.id for stage in stages if stage.active}
+        self._mails = {stage.id: bool(stage.mail_template_id) for stage in stages}
         self.rounding = stages.company_id.currency_id.rounding or 0.01
 
     def key(self, stage):
@@ -108,6 +109,13 @@ class Ladder:
         if key is None:
             key = self.keys[stage.id] = stage._ladder_key()
         return key
+
+    def mails(self, stage):
+        """Whether invoices on ``stage`` (possibly archived) get overdue reminders."""
+        mails = self._mails.get(stage.id)
+        if mails is None:
+            mails = self._mails[stage.id] = bool(stage.mail_template_id)
+        return mails
 
     def after(self, current):
         """The first stage past ``current`` (the first one, without a current stage)."""
