@@ -28,7 +28,6 @@ MOVE_FIELDS = [
     "company_id",
     "commercial_partner_id",
     "invoice_user_id",
-    "amount_residual_signed",
     "currency_id",
     "collection_stage_id",
     "collection_stage_date",
