@@ -1,9 +1,11 @@
 """Each company collects with its own ladder and settings; companies never see each other's."""
 
+from datetime import timedelta
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import CollectionCase
+from .common import DAY0, CollectionCase
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -48,6 +50,17 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(by_company[self.company_2].finance_charge, 40.0)
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage_2["call"])
+
+    def test_one_company_leaves_the_other_companys_call_alone(self):
+        self._invoice(self.customer, 45)
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
+        self.run_engine()
+        calls = self.collection_activities(self.customer)
+        self.assertEqual(calls.collection_stage_id, self.stage["call"] | self.stage_2["call"])
+        call_1 = calls.filtered(lambda a: a.collection_stage_id == self.stage["call"])
+        self._pay(move_2, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(self.collection_activities(self.customer), call_1)
 
     def test_customer_exclusion_is_noted_in_each_company(self):
         move_1 = self._invoice(self.customer, 15)

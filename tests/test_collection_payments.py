@@ -173,3 +173,17 @@ class TestCollectionPayments(CollectionCase):
         self.assertFalse(first.collection_stage_id)
         self.assertEqual(len(self.collection_activities(self.customer)), 1)
         self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+
+    def test_activity_closes_when_the_invoices_on_its_stage_are_paid(self):
+        called = self._invoice(self.customer, 45)
+        self._invoice(self.customer, 10)
+        self.run_engine()
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+        self._pay(called, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(self.collection_activities(self.customer))
+        done = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertTrue(any("on this stage any more" in str(m.body) for m in done))

@@ -348,17 +348,32 @@ class CollectionEngine(models.AbstractModel):
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners)
 
-        # Open collection activities of customers with nothing left overdue are closed.
-        settled = partners.filtered(lambda p: p not in partner_stage)
-        if settled:
-            self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", settled.ids),
-                    ("collection_stage_id", "!=", False),
-                ]
-            ).action_feedback(feedback=self.env._("Nothing to collect for now."))
+        self._collection_close_stale_activities(partners, partner_stage, ladder)
         return events
+
+    def _collection_close_stale_activities(self, partners, partner_stage, ladder):
+        """Close the company's open collection activities that no invoice calls for any more:
+        all those of a customer with nothing left to chase, and those of stages firmer than
+        the one its invoices are now on (the invoices that were on them got paid, put on
+        hold...)."""
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("collection_stage_id.company_id", "=", self.env.company.id),
+            ]
+        )
+        stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
+        settled = activities.filtered(lambda a: a.res_id not in stage_by_id)
+        passed = (activities - settled).filtered(
+            lambda a: ladder.key(a.collection_stage_id) > ladder.key(stage_by_id[a.res_id])
+        )
+        if settled:
+            settled.action_feedback(feedback=self.env._("Nothing to collect for now."))
+        if passed:
+            passed.action_feedback(
+                feedback=self.env._("No invoice of the customer is on this stage any more.")
+            )
 
     def _collection_release_paid(self, partners, today, writes):
         """Invoices that got paid, or are no longer posted, leave the ladder; returns their
@@ -603,7 +618,7 @@ class CollectionEngine(models.AbstractModel):
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", [p.id for p in partner_stage]),
-                    ("collection_stage_id", "!=", False),
+                    ("collection_stage_id.company_id", "=", self.env.company.id),
                 ],
                 ["res_id", "collection_stage_id"],
             )

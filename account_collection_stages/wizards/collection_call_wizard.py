@@ -171,6 +171,7 @@ class CollectionCallWizard(models.TransientModel):
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", partner.id),
                 ("collection_stage_id.kind", "=", "call"),
+                ("collection_stage_id.company_id", "=", self.env.company.id),
             ],
             limit=1,
         )
