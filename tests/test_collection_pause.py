@@ -90,6 +90,30 @@ class TestCollectionPause(CollectionCase):
             self.customer.action_collection_send_reminder()
         self.assertEqual(self.reminders(self.customer).move_ids, moves)
 
+    def test_partner_send_reminder_now_leaves_paused_invoices_out(self):
+        claimed = self._invoice(self.customer, 10)
+        excluded = self._invoice(self.customer, 20)
+        held = self._invoice(self.customer, 30)
+        self._pause(excluded, "action_collection_exclude", reason="Credit note coming")
+        with freeze_time(DAY0):
+            self._pause(held, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
+            self.customer.action_collection_send_reminder()
+        self.assertEqual(self.reminders(self.customer).move_ids, claimed)
+        self._pause(claimed, "action_collection_exclude", reason="Paid by cheque")
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):
+            self.customer.action_collection_send_reminder()
+
+    def test_send_reminder_now_past_the_stages_with_an_email(self):
+        move = self._invoice(self.customer, 100)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["agency"])
+        self.assertFalse(self.stage["agency"].mail_template_id)
+        with freeze_time(DAY0 + timedelta(days=1)):
+            self.customer.action_collection_send_reminder()
+        reminder = self.reminders(self.customer).sorted("id")[-1]
+        self.assertEqual(reminder.stage_id, self.stage["negotiation"])
+        self.assertEqual(reminder.move_ids, move)
+
     def test_only_collection_users_send_reminders_now(self):
         move = self._invoice(self.customer, 10)
         auditor = self.env["res.users"].create(

@@ -971,38 +971,53 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_send_now(self, moves, partners=None):
-        """The "Send overdue reminder now" buttons: remind at once, whatever the schedule."""
+        """The "Send overdue reminder now" buttons: remind at once, whatever the schedule.
+
+        With ``partners`` (the customer's button), ``moves`` are the customers' overdue
+        invoices, of which those the daily run would claim are reminded: not the excluded,
+        held or disputed ones, nor those of a payment plan. Without, ``moves`` are the invoices
+        the user chose."""
         self.env["collection.event"]._collection_check_user(
             self.env._("Only collection users can send overdue reminders.")
         )
         today = fields.Date.context_today(self)
-        overdue = self._collection_overdue(
-            [
-                ("move_id", "in", moves.ids),
-                *past_due_invoice_line_domain(today),
-            ]
-        )
-        moves = moves.filtered(lambda m: m in overdue)
-        if not moves:
-            raise UserError(self.env._("There is no overdue invoice to remind."))
-        excluded = moves.filtered(
-            lambda m: m.collection_excluded or m.commercial_partner_id.collection_excluded
-        )
+        excluded = (partners or moves.commercial_partner_id).filtered("collection_excluded")
+        if partners is None:
+            excluded = moves.filtered(
+                lambda m: m.collection_excluded or m.commercial_partner_id in excluded
+            )
+            line_domain = [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+        else:
+            line_domain = self._collection_line_domain(today, partners)
         if excluded:
             raise UserError(
                 self.env._(
-                    "%(invoices)s is excluded from collection; resume it first.",
-                    invoices=", ".join(excluded.mapped("display_name")),
+                    "%(records)s is excluded from collection; resume it first.",
+                    records=", ".join(excluded.mapped("display_name")),
                 )
             )
+        overdue = self._collection_overdue(line_domain)
+        moves = moves.filtered(lambda m: m in overdue)
+        if not moves:
+            raise UserError(self.env._("There is no overdue invoice to remind."))
         events = self.env["collection.event"]
         for (company, partner), group in moves.grouped(
             lambda m: (m.company_id, m.commercial_partner_id)
         ).items():
             engine = self.with_company(company)
-            stage = group.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:] or engine.env[
-                "collection.stage"
-            ].search([("company_id", "=", company.id), ("mail_template_id", "!=", False)], limit=1)
+            # The email of the firmest stage that has one, up to the invoices' firmest stage.
+            firmest = group.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
+            mailing = engine.env["collection.stage"].search(
+                [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
+            )
+            stage = (
+                mailing.filtered(
+                    lambda s, firmest=firmest: (
+                        not firmest or s._ladder_key() <= firmest._ladder_key()
+                    )
+                )[-1:]
+                or mailing[:1]
+            )
             if not stage.mail_template_id:
                 raise UserError(
                     self.env._(

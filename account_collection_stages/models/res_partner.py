@@ -163,8 +163,10 @@ class ResPartner(models.Model):
         )
 
     def action_collection_send_reminder(self):
-        moves = self.commercial_partner_id._collection_overdue_moves()
-        return self.env["collection.engine"]._collection_send_now(moves, partners=self)
+        partners = self.commercial_partner_id
+        return self.env["collection.engine"]._collection_send_now(
+            partners._collection_overdue_moves(), partners=partners
+        )
 
     def action_collection_exclude(self):
         return self.env["collection.pause"]._open_for(self.commercial_partner_id, "exclude")
