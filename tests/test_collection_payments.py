@@ -187,3 +187,18 @@ class TestCollectionPayments(CollectionCase):
             [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
         self.assertTrue(any("on this stage any more" in str(m.body) for m in done))
+
+    def test_credits_pay_the_oldest_invoices_first(self):
+        self._invoice(self.customer, 10)
+        self._credit_note(self.customer, 300.0)
+        self.run_engine()
+        self.assertClaim(self.reminders(self.customer), 1000.0, 300.0, 700.0)
+        # An invoice falling due later is claimed in full: the credit went to the older one.
+        newer = self._invoice(self.customer, -4, amount=200.0)
+        self.run_engine(DAY0 + timedelta(days=5))
+        reminder = self.reminders(self.customer).sorted("id")[-1]
+        self.assertEqual(reminder.move_ids, newer)
+        self.assertClaim(reminder, 200.0, 0.0, 200.0, "200.00")
+        with freeze_time(DAY0 + timedelta(days=6)):
+            newer.action_collection_send_reminder()
+        self.assertClaim(self.reminders(self.customer).sorted("id")[-1], 200.0, 0.0, 200.0)

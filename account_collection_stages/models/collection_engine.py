@@ -333,10 +333,11 @@ class CollectionEngine(models.AbstractModel):
         for partner, moves in reminders.items():
             stage = max((targets[move] for move in moves), key=ladder.key)
             reminded.update((move, targets[move]) for move in moves)
+            credit = self._collection_applied_credit(
+                credits[partner], moves, moves_by_partner[partner], overdue
+            )
             event_vals.append(
-                self._collection_reminder_vals(
-                    partner, moves, overdue, credits[partner], today, stage
-                )
+                self._collection_reminder_vals(partner, moves, overdue, credit, today, stage)
             )
         self._collection_book_reminders(reminded, today, writes)
         self._collection_write_moves(writes)
@@ -460,13 +461,34 @@ class CollectionEngine(models.AbstractModel):
         return credits
 
     @api.model
+    def _collection_applied_credit(self, credit, moves, all_moves, overdue, index=1):
+        """The part of a customer's ``credit`` that pays ``moves`` when it pays the customer's
+        overdue invoices ``all_moves`` (``moves`` among them) oldest first, as a payment is
+        usually applied: a reminder listing some of the invoices deducts only that part, not
+        credits a reminder of older invoices deducted already. ``overdue``: see
+        _collection_overdue; ``index``: 1 for amounts in the company currency, 2 in the
+        invoices' currency."""
+        wanted = set(moves)
+        left = max(credit, 0.0)
+        applied = 0.0
+        for move in sorted(all_moves, key=lambda m: (overdue[m][0], m.id)):
+            if left <= 0:
+                break
+            part = min(left, overdue[move][index])
+            left -= part
+            if move in wanted:
+                applied += part
+        return applied
+
+    @api.model
     def _collection_currency_totals(self, moves, overdue, credit, currency_credits):
         """What a customer is asked to pay for ``moves``, per currency: a list of dicts with
         ``currency``, ``overdue``, ``credit`` and ``claimed``, the company currency first.
 
         ``overdue``: see _collection_overdue; ``credit``: the customer's unapplied credits in
-        the company currency; ``currency_credits``: {currency: its credits in that currency}
-        (_collection_credits_by_currency), needed only when an invoice is in another currency.
+        the company currency that apply to ``moves`` (_collection_applied_credit);
+        ``currency_credits``: {currency: those in that currency}, needed only when an invoice
+        is in another currency.
         Invoices in the company currency alone: what is overdue less ``credit``. A customer
         invoiced in other currencies is asked, in each, for what is overdue in it less its
         credits in that same currency: adding amounts of several currencies up would not tell
@@ -479,7 +501,9 @@ class CollectionEngine(models.AbstractModel):
         if set(by_currency) <= {company_currency}:
             credits = {company_currency: credit}
         else:
-            credits = {currency: max(currency_credits[currency], 0.0) for currency in by_currency}
+            credits = {
+                currency: max(currency_credits.get(currency, 0.0), 0.0) for currency in by_currency
+            }
         totals = []
         for currency in sorted(by_currency, key=lambda c: (c != company_currency, c.name)):
             amount = by_currency[currency]
@@ -1025,7 +1049,12 @@ class CollectionEngine(models.AbstractModel):
                         company=company.name,
                     )
                 )
-            credit = engine._collection_credits(partner)[partner]
+            # Credits pay the customer's oldest invoices first, whether chosen or not.
+            claimable = engine._collection_overdue(engine._collection_line_domain(today, partner))
+            claimable.update((move, overdue[move]) for move in group)
+            credit = engine._collection_applied_credit(
+                engine._collection_credits(partner)[partner], group, claimable, claimable
+            )
             vals = engine._collection_reminder_vals(partner, group, overdue, credit, today, stage)
             vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])

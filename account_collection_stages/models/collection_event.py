@@ -126,11 +126,26 @@ class CollectionEvent(models.Model):
         overdue = engine._collection_overdue(
             [("move_id", "in", self.move_ids.ids), *past_due_invoice_line_domain(self.date)]
         )
+        # Each currency's credits pay the customer's oldest invoices in it first.
+        claimable = engine._collection_overdue(
+            engine._collection_line_domain(self.date, self.partner_id)
+        )
+        claimable.update(overdue)
+        credits = engine._collection_credits_by_currency(self.partner_id)[self.partner_id]
         return engine._collection_currency_totals(
             self.move_ids,
             overdue,
             self.amount_credit,
-            engine._collection_credits_by_currency(self.partner_id)[self.partner_id],
+            {
+                currency: engine._collection_applied_credit(
+                    credit,
+                    self.move_ids.filtered(lambda m, c=currency: m.currency_id == c),
+                    [move for move in claimable if move.currency_id == currency],
+                    claimable,
+                    index=2,
+                )
+                for currency, credit in credits.items()
+            },
         )
 
     @api.model
