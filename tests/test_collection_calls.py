@@ -41,8 +41,13 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(call.call_outcome, "refused")
         self.assertEqual(call.call_time, NOON)
         self.assertIn("audit", str(call.note))
-        # Refusing moves the invoice on to the next stage.
+        # Refusing moves the invoice on to the next stage, in the history too.
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        change = self.events(self.customer, "stage_change").filtered(
+            lambda e: e.stage_id == self.stage["negotiation"]
+        )
+        self.assertEqual(change.move_ids, self.move)
+        self.assertIn("Negotiation", str(change.mail_message_id.body))
 
     def test_promise_to_pay_holds_then_breaks(self):
         self.run_engine()
@@ -59,6 +64,10 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(promise.promise_state, "broken")
         self.assertEqual(self.customer.collection_broken_promises, 1)
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        self.assertEqual(
+            self.events(self.customer, "stage_change").stage_id,
+            self.stage["call"] | self.stage["negotiation"],
+        )
 
     def test_promise_kept(self):
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)

@@ -883,6 +883,17 @@ class CollectionEngine(models.AbstractModel):
             writes = {}
             self._collection_set_stages(new_stages, today, writes)
             self._collection_write_moves(writes)
+            groups = defaultdict(list)
+            for move, stage in new_stages.items():
+                groups[move.company_id, move.commercial_partner_id, stage].append(move)
+            self.env["collection.event"]._collection_record(
+                [
+                    self.with_company(company)._collection_event_vals(
+                        partner, "stage_change", group, today, stage
+                    )
+                    for (company, partner, stage), group in groups.items()
+                ]
+            )
         return new_stages
 
     @api.model
