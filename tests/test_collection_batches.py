@@ -100,6 +100,24 @@ class TestCollectionBatches(CollectionCase):
             self.assertFalse(self.reminders(customer), customer.name)
             self.assertFalse(self.queued_mails(customer), customer.name)
 
+    def test_batch_of_failing_customers_after_others_went_through(self):
+        documents = type(self.env["collection.engine"])._collection_invoice_documents
+        broken = self.customers[2:4]  # the second batch
+
+        def no_pdf_for_broken(engine, moves):
+            if moves.commercial_partner_id & broken:
+                raise UserError("The invoice report cannot be rendered.")
+            return documents(engine, moves)
+
+        with (
+            patch(f"{Engine}._collection_invoice_documents", no_pdf_for_broken),
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
+        ):
+            self.run_engine(failures_expected=True)
+        self.assertEqual(len(logs.output), 2)
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), customer not in broken, customer.name)
+
     def test_progress_is_reported(self):
         progress = []
         notify = type(self.env["ir.cron"])._notify_progress

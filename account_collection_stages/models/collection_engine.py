@@ -100,7 +100,7 @@ class CollectionEngine(models.AbstractModel):
             if (partner_ids := engine.with_company(company)._collection_queue(today))
         ]
         total = sum(len(ids) for _company, ids in queue)
-        done = 0
+        done = succeeded = 0
         for company, partner_ids in queue:
             company_engine = engine.with_company(company).with_context(
                 allowed_company_ids=company.ids
@@ -108,9 +108,11 @@ class CollectionEngine(models.AbstractModel):
             for batch_ids in split_every(batch_size, partner_ids):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 failed = company_engine._collection_process_safely(partners, today)
-                if len(partners) > 1 and failed == partners:
+                succeeded += len(partners) - len(failed)
+                if len(partners) > 1 and not succeeded:
                     # Not one customer's problem (the report engine, the mail template...):
-                    # stop, as a crash would; the next run starts again from this batch.
+                    # stop, as a crash would; the next run starts again from this batch. (Once
+                    # customers went through, a batch whose customers all fail is theirs.)
                     raise UserError(
                         self.env._(
                             "The collection run failed for every customer of a batch; see the "
