@@ -160,7 +160,7 @@ class TestCollectionCalls(CollectionCase):
                 ("summary", "=", "Check the customer's payment"),
             ]
         )
-        self.assertIn(payment.move_id.name, str(todo.note))
+        self.assertIn(f"{payment.move_id.name} (03/02/2026: $&nbsp;1,000.00)", str(todo.note))
 
     def test_bad_promises_are_refused_and_nothing_is_written(self):
         cases = [

@@ -37,14 +37,16 @@ class TestCollectionContactRules(CollectionCase):
     def test_seven_calls_in_seven_days(self):
         for offset, hour in ((0, 9), (0, 11), (0, 15), (1, 9), (1, 14), (2, 10), (2, 16)):
             self.call(at(offset, hour))
-        with self.assertRaisesRegex(UserError, "before 2026-03-09 09:00 .UTC.: 7 calls"):
+        with self.assertRaisesRegex(UserError, "before 03/09/2026 09:00 .UTC.: 7 calls"):
             self.call(at(3, 10))
         self.call(at(7, 9))
         self.assertEqual(len(self.events(self.consumer, "call").filtered("call_outcome")), 8)
 
     def test_seven_days_after_a_conversation(self):
         self.call(at(0, 10), "refused")
-        with self.assertRaisesRegex(UserError, "before 2026-03-09 08:00 .UTC.: a conversation"):
+        with self.assertRaisesRegex(
+            UserError, "before 03/09/2026 08:00 .UTC.: a conversation about the debt on 03/02/2026"
+        ):
             self.call(at(6, 18))
         self.call(at(7, 8))
 
@@ -52,13 +54,13 @@ class TestCollectionContactRules(CollectionCase):
         new_york = self._customer("John Roe", is_company=False, tz="America/New_York")
         self._invoice(new_york, 40)
         # 12:30 UTC is 07:30 in New York (EST in March before DST).
-        with self.assertRaisesRegex(UserError, "before 2026-03-02 08:00 .America/New_York."):
+        with self.assertRaisesRegex(UserError, "before 03/02/2026 08:00 .America/New_York."):
             self.call(at(0, 12, 30), partner=new_york)
         self.call(at(0, 13, 30), partner=new_york)
         rome = self._customer("Mario Rossi", is_company=False, tz="Europe/Rome")
         self._invoice(rome, 40)
         # 20:30 UTC is 21:30 in Rome.
-        with self.assertRaisesRegex(UserError, "before 2026-03-03 08:00 .Europe/Rome."):
+        with self.assertRaisesRegex(UserError, "before 03/03/2026 08:00 .Europe/Rome."):
             self.call(at(0, 20, 30), partner=rome)
         self.call(at(0, 19, 30), partner=rome)
 

@@ -100,13 +100,13 @@ class TestCollectionPlans(CollectionCase):
 
     def test_fair_or_poor_customer_needs_a_manager(self):
         clerk = new_test_user(self.env, "clerk", groups="account.group_account_invoice")
-        for rating in ("fair", "poor", "none"):
+        for rating, label in (("fair", "Fair"), ("poor", "Poor"), ("none", "No history")):
             with self.subTest(rating=rating):
                 self.rate(self.customer, rating)
                 plan = self.plan(moves=self._invoice(self.customer, 40), installment_count=2)
                 plan.with_user(clerk).action_confirm()
                 self.assertEqual(plan.state, "to_approve")
-                self.assertTrue(plan.activity_ids)
+                self.assertIn(f"Payment rating {label} (score", str(plan.activity_ids.note))
                 with self.assertRaises(AccessError):
                     plan.with_user(clerk).action_approve()
                 self.assertEqual(plan.state, "to_approve")

@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 # Outcomes of a call in which the customer was reached and the debt talked about.
 CONVERSATION_OUTCOMES = ("promise_to_pay", "plan_requested", "dispute", "refused", "already_paid")
@@ -69,7 +70,10 @@ class CollectionContactRules(models.AbstractModel):
             candidate = self._to_utc(tz, talk_day + timedelta(days=WINDOW_DAYS), time(0))
             if candidate > allowed:
                 allowed = candidate
-                reason = self.env._("a conversation about the debt on %(day)s", day=talk_day)
+                reason = self.env._(
+                    "a conversation about the debt on %(day)s",
+                    day=format_date(self.env, talk_day),
+                )
         in_hours = self._within_hours(allowed, tz)
         if in_hours > allowed and not reason:
             reason = self.env._(
@@ -113,7 +117,7 @@ class CollectionContactRules(models.AbstractModel):
                 self.env._(
                     "%(partner)s may not be called before %(when)s (%(tz)s): %(reason)s.",
                     partner=partner.display_name,
-                    when=local.strftime("%Y-%m-%d %H:%M"),
+                    when=f"{format_date(self.env, local.date())} {local:%H:%M}",
                     tz=tz.zone,
                     reason=reason,
                 )

@@ -4,6 +4,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date, formatLang
 
 from ..models.account_move import unapplied_credit_line_domain
 from ..models.collection_contact_rules import CALL_WINDOW
@@ -251,7 +252,15 @@ class CollectionCallWizard(models.TransientModel):
     def _outcome_already_paid(self, partner, call):
         payments = self.unreconciled_payment_ids
         lines = ", ".join(
-            f"{line.move_id.name} ({line.date}: {-line.amount_residual:.2f})" for line in payments
+            self.env._(
+                "%(payment)s (%(date)s: %(amount)s)",
+                payment=line.move_id.name,
+                date=format_date(self.env, line.date),
+                amount=formatLang(
+                    self.env, -line.amount_residual, currency_obj=line.company_currency_id
+                ),
+            )
+            for line in payments
         ) or self.env._("none found")
         partner.activity_schedule(
             "mail.mail_activity_data_todo",
