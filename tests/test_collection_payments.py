@@ -51,6 +51,11 @@ class TestCollectionPayments(CollectionCase):
         self._credit_note(self.customer, 1000.0)
         self.run_engine()
         self.assertFalse(self.events(self.customer))
+        # The customer's form says why: its credits cover what is overdue.
+        with freeze_time(DAY0):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.collection_overdue_amount, 1000.0)
+            self.assertEqual(self.customer.collection_credit_amount, 1000.0)
         self.assertFalse(move.collection_stage_id)
         self.assertFalse(self.collection_activities(self.customer))
 

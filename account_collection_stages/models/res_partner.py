@@ -19,9 +19,17 @@ class ResPartner(models.Model):
         currency_field="collection_currency_id",
         help="Overdue customer invoices, in the company currency.",
     )
+    collection_credit_amount = fields.Monetary(
+        string="Unapplied credits",
+        compute="_compute_collection_overdue_amount",
+        currency_field="collection_currency_id",
+        help="Credit notes and payments of the customer not matched with an invoice yet, in "
+        "the company currency: reminders and calls deduct them from what is claimed.",
+    )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_overdue_amount"
     )
+    collection_finance_charge_set = fields.Boolean(compute="_compute_collection_overdue_amount")
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Collection responsible",
@@ -94,9 +102,14 @@ class ResPartner(models.Model):
         for partner, amount in groups:
             commercial = partner.commercial_partner_id.id
             totals[commercial] = totals.get(commercial, 0.0) + amount
+        credits = self.env["collection.engine"]._collection_credits(self.commercial_partner_id)
+        company = self.env.company
+        charge_set = bool(company.collection_late_interest_rate or company.collection_late_fee)
         for partner in self:
-            partner.collection_currency_id = self.env.company.currency_id
+            partner.collection_currency_id = company.currency_id
             partner.collection_overdue_amount = totals.get(partner.commercial_partner_id.id, 0.0)
+            partner.collection_credit_amount = credits[partner.commercial_partner_id]
+            partner.collection_finance_charge_set = charge_set
 
     def _compute_collection_event_count(self):
         counts = dict(
