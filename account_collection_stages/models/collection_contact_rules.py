@@ -113,11 +113,12 @@ class CollectionContactRules(models.AbstractModel):
         if when > now:
             tz = self._partner_tz(partner)
             local = pytz.utc.localize(when).astimezone(tz)
+            local_time = f"{format_date(self.env, local.date())} {local:%H:%M}"
             raise UserError(
                 self.env._(
                     "%(partner)s may not be called before %(when)s (%(tz)s): %(reason)s.",
                     partner=partner.display_name,
-                    when=f"{format_date(self.env, local.date())} {local:%H:%M}",
+                    when=local_time,
                     tz=tz.zone,
                     reason=reason,
                 )

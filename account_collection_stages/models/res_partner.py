@@ -29,7 +29,9 @@ class ResPartner(models.Model):
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_overdue_amount"
     )
-    collection_finance_charge_set = fields.Boolean(compute="_compute_collection_overdue_amount")
+    collection_finance_charge_set = fields.Boolean(
+        string="Finance charges set up", compute="_compute_collection_overdue_amount"
+    )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Collection responsible",
