@@ -61,6 +61,20 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
 
+    def test_archived_stage_keeps_its_invoices_until_they_move_on(self):
+        move = self._invoice(self.customer, 40)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.stage["call"].action_archive()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.run_engine(DAY0 + timedelta(days=20))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        self.assertEqual(
+            self.events(self.customer, "stage_change").stage_id,
+            self.stage["call"] | self.stage["negotiation"],
+        )
+
     def test_reminder_every_30_days(self):
         move = self._invoice(self.customer, 0)
         sent_on = []

@@ -99,7 +99,6 @@ class Ladder:
         self.steps = [(stage, stage.min_days_overdue, stage.min_amount) for stage in stages]
         # By id: the run asks for thousands of invoices, and a record hashes slower than an id.
         self.keys = {stage.id: stage._ladder_key() for stage in stages}
-        self.active = {stage.id for stage in stages if stage.active}
         self._mails = {stage.id: bool(stage.mail_template_id) for stage in stages}
         self.rounding = stages.company_id.currency_id.rounding or 0.01
 
@@ -126,7 +125,8 @@ class Ladder:
 
     def target(self, current, days, amount):
         """The last stage an invoice ``days`` overdue with ``amount`` due qualifies for; never
-        one before its ``current`` stage (while that stage is active)."""
+        one before its ``current`` stage, even archived since: the invoice stays on it until it
+        qualifies for a later one."""
         target = None
         for stage, min_days, min_amount in self.steps:
             if min_days <= days and (
@@ -134,6 +134,6 @@ class Ladder:
                 or float_compare(min_amount, amount, precision_rounding=self.rounding) <= 0
             ):
                 target = stage
-        if current.id in self.active and (not target or self.key(current) > self.key(target)):
+        if current and (not target or self.key(current) > self.key(target)):
             return current
         return target or current
