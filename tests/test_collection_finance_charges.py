@@ -55,3 +55,37 @@ class TestCollectionFinanceCharges(CollectionCase):
             self.env["account.move"].browse(action["res_id"]).invoice_line_ids.mapped("price_unit"),
             [10.0],
         )
+
+    def test_interest_on_the_installments_due_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env.company.write(
+            {
+                "collection_late_interest_rate": 10.0,
+                "collection_charge_account_id": self.company_data["default_account_revenue"].id,
+            }
+        )
+        self.customer.write(
+            {
+                "lang": "es_ES",
+                "property_payment_term_id": self.env["account.payment.term"]
+                .create(
+                    {
+                        "name": "Half now, half in 60 days",
+                        "line_ids": [
+                            (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                            (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                        ],
+                    }
+                )
+                .id,
+            }
+        )
+        self._invoice(self.customer, 73, amount=7300.0)
+        with freeze_time(DAY0 - timedelta(days=43)):
+            action = self.customer.action_collection_finance_charges()
+        line = self.env["account.move"].browse(action["res_id"]).invoice_line_ids
+        # 3,650 due (the first half) x 10 % x 30 / 365 = 30.00: not on the half due in 30 days.
+        self.assertEqual(line.price_unit, 30.0)
+        self.assertIn("19/12/2025", line.name)
+        self.assertIn("18/01/2026", line.name)
+        self.assertNotIn("2025-12-19", line.name)

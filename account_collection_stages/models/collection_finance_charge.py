@@ -1,5 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date, formatLang
+
+from .account_move import past_due_invoice_line_domain
 
 
 class CollectionFinanceCharge(models.AbstractModel):
@@ -67,6 +70,13 @@ class CollectionFinanceCharge(models.AbstractModel):
                 ("parent_state", "!=", "cancel"),
             ]
         )
+        # Interest runs on what is past due (the installments due, for payment terms in
+        # several), as the reminders state it; the lines are in the customer's language.
+        overdue = self.env["collection.engine"]._collection_overdue(
+            [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+        )
+        env = self.with_context(lang=partner.lang).env
+        rate = company.collection_late_interest_rate
         lines = []
         base = {"quantity": 1, "tax_ids": [Command.clear()]}
         if product:
@@ -82,22 +92,20 @@ class CollectionFinanceCharge(models.AbstractModel):
                 + [line.collection_charge_to for line in mine if line.collection_charge_to]
             )
             days = (today - start).days
-            residual = move.amount_residual_signed
-            interest = company.currency_id.round(
-                residual * company.collection_late_interest_rate / 100.0 * days / 365.0
-            )
+            due = overdue.get(move, (None, 0.0))[1]
+            interest = company.currency_id.round(due * rate / 100.0 * days / 365.0)
             if days > 0 and not company.currency_id.is_zero(interest):
                 lines.append(
                     dict(
                         base,
-                        name=self.env._(
+                        name=env._(
                             "Late interest on %(invoice)s, %(start)s to %(end)s "
                             "(%(days)s days at %(rate)s%% a year)",
                             invoice=move.name,
-                            start=start,
-                            end=today,
+                            start=format_date(env, start),
+                            end=format_date(env, today),
                             days=days,
-                            rate=company.collection_late_interest_rate,
+                            rate=formatLang(env, rate),
                         ),
                         price_unit=interest,
                         collection_charge_origin_id=move.id,
@@ -110,7 +118,7 @@ class CollectionFinanceCharge(models.AbstractModel):
                 lines.append(
                     dict(
                         base,
-                        name=self.env._("Late fee on %(invoice)s", invoice=move.name),
+                        name=env._("Late fee on %(invoice)s", invoice=move.name),
                         price_unit=company.collection_late_fee,
                         collection_charge_origin_id=move.id,
                         collection_charge_kind="fee",
