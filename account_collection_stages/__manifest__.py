@@ -26,6 +26,7 @@
         "views/collection_stage_views.xml",
         "views/collection_event_views.xml",
         "views/collection_payment_plan_views.xml",
+        "views/mail_activity_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -18,3 +18,13 @@ class MailActivity(models.Model):
         return self.env["collection.call.wizard"]._open_for(
             partner.commercial_partner_id, activity=self
         )
+
+    def action_collection_open_customer(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.res_id,
+            "views": [(False, "form")],
+            "view_mode": "form",
+        }
