@@ -555,7 +555,8 @@ class QueryLog:
     """Counts and times the SQL statements of each phase by shape, by the addon's line that ran
     them and by the innermost Odoo function outside the ORM's plumbing that ran them ("via")."""
 
-    def __init__(self):
+    def __init__(self, prefix=""):
+        self.prefix = prefix  # before the phases' names, to tell one run's from another's
         self.phase = None
         self.counts = defaultdict(Counter)
         self.seconds = defaultdict(Counter)
@@ -578,7 +579,7 @@ class QueryLog:
 
     @contextmanager
     def recording(self, phase):
-        previous, self.phase = self.phase, phase
+        previous, self.phase = self.phase, self.prefix + phase
         try:
             yield
         finally:
@@ -833,9 +834,20 @@ def measure_on(env, args, results, report_url):
     before = record_counts(env)
     next_day = {}
     profiler = cProfile.Profile() if args.profile else None
-    with freezegun.freeze_time(today + timedelta(days=1), tick=True):
-        run_engine(env, next_day, 0, QueryLog(), profiler, mail=not args.no_mail)
+    next_queries = QueryLog(prefix="next_")
+    if args.top_queries:
+        thread.query_hooks = [*getattr(thread, "query_hooks", ()), next_queries.hook]
+    try:
+        with freezegun.freeze_time(today + timedelta(days=1), tick=True):
+            run_engine(env, next_day, 0, next_queries, profiler, mail=not args.no_mail)
+    finally:
+        if args.top_queries:
+            thread.query_hooks.remove(next_queries.hook)
     cr.commit()
+    results["top_queries"]["next_decide"] = [
+        {"count": count, "seconds": seconds, "where": where, "via": via, "query": query}
+        for (query, where, via), count, seconds in next_queries.top("next_decide", args.top_queries)
+    ]
     if profiler:
         profiler.dump_stats(f"{args.profile}.next-day")
     after = record_counts(env)
@@ -944,6 +956,7 @@ def print_report(args, results):
         "decide": "deciding phase",
         "mail": "mailing phase, real PDFs",
         "mail_stub": "mailing phase, stub PDFs",
+        "next_decide": "deciding phase of the next day",
     }
     for phase, rows in results["top_queries"].items():
         if not rows:
