@@ -49,6 +49,21 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(change.move_ids, self.move)
         self.assertIn("Negotiation", str(change.mail_message_id.body))
 
+    def test_follow_up_call_stays_while_the_customer_is_on_reminders(self):
+        customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")
+        move = self._invoice(customer, 10)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["reminder"])
+        with freeze_time(NOON):
+            action = move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write({"outcome": "no_answer"})
+            wizard.action_confirm()
+        follow_up = self.collection_activities(customer)
+        self.assertEqual(len(follow_up), 1)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(self.collection_activities(customer), follow_up)
+
     def test_promise_to_pay_holds_then_breaks(self):
         self.run_engine()
         promise_day = DAY0 + timedelta(days=10)

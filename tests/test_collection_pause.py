@@ -88,7 +88,18 @@ class TestCollectionPause(CollectionCase):
         self._invoice(self.customer, -3)
         with freeze_time(DAY0):
             self.customer.action_collection_send_reminder()
-        self.assertEqual(self.reminders(self.customer).move_ids, moves)
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.move_ids, moves)
+        # Not on the ladder yet: the first stage's email.
+        self.assertEqual(reminder.stage_id, self.stage["reminder"])
+
+    def test_send_reminder_now_respects_cease_communication(self):
+        move = self._invoice(self.customer, 10)
+        self.customer.collection_no_contact = True
+        for records in (move, self.customer):
+            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "cease communication"):
+                records.action_collection_send_reminder()
+        self.assertFalse(self.reminders(self.customer))
 
     def test_partner_send_reminder_now_leaves_paused_invoices_out(self):
         claimed = self._invoice(self.customer, 10)

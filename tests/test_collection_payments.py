@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
 from .common import DAY0, CollectionCase
@@ -207,3 +208,15 @@ class TestCollectionPayments(CollectionCase):
         with freeze_time(DAY0 + timedelta(days=6)):
             newer.action_collection_send_reminder()
         self.assertClaim(self.reminders(self.customer).sorted("id")[-1], 200.0, 0.0, 200.0)
+
+    def test_send_now_claims_nothing_the_credits_cover(self):
+        older = self._invoice(self.customer, 40, amount=500.0)
+        newer = self._invoice(self.customer, 10, amount=500.0)
+        self._credit_note(self.customer, 600.0)
+        # The credits pay the older invoice first: the newer one is still owed 400.
+        with freeze_time(DAY0):
+            newer.action_collection_send_reminder()
+        self.assertClaim(self.reminders(self.customer), 500.0, 100.0, 400.0)
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "cover the invoices to remind"):
+            older.action_collection_send_reminder()
+        self.assertEqual(len(self.reminders(self.customer)), 1)

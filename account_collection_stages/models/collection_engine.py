@@ -100,19 +100,25 @@ class CollectionEngine(models.AbstractModel):
             if (partner_ids := engine.with_company(company)._collection_queue(today))
         ]
         total = sum(len(ids) for _company, ids in queue)
-        done = succeeded = 0
+        done = 0
         for company, partner_ids in queue:
             company_engine = engine.with_company(company).with_context(
                 allowed_company_ids=company.ids
             )
+            succeeded = 0  # customers of the company that went through
             for batch_ids in split_every(batch_size, partner_ids):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 failed = company_engine._collection_process_safely(partners, today)
                 succeeded += len(partners) - len(failed)
-                if len(partners) > 1 and not succeeded:
-                    # Not one customer's problem (the report engine, the mail template...):
-                    # stop, as a crash would; the next run starts again from this batch. (Once
-                    # customers went through, a batch whose customers all fail is theirs.)
+                if (
+                    len(partners) > 1
+                    and failed == partners
+                    and (not succeeded or len(partners) == batch_size)
+                ):
+                    # Not one customer's problem (the report engine, the company's template...):
+                    # stop, as a crash would; the next run starts again from this batch. The
+                    # company's last, smaller batch may hold only customers that fail on their
+                    # own once others went through: the run goes on then.
                     raise UserError(
                         self.env._(
                             "The collection run failed for every customer of a batch; see the "
@@ -356,9 +362,9 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_close_stale_activities(self, partners, partner_stage, ladder):
         """Close the company's open collection activities that no invoice calls for any more:
-        all those of a customer with nothing left to chase, and those of stages firmer than
-        the one its invoices are now on (the invoices that were on them got paid, put on
-        hold...)."""
+        all those of a customer with nothing left to chase, and those the run scheduled for
+        stages firmer than the one its invoices are now on (the invoices that were on them got
+        paid, put on hold...). A call a user scheduled after a call stays."""
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
@@ -371,6 +377,11 @@ class CollectionEngine(models.AbstractModel):
         passed = (activities - settled).filtered(
             lambda a: ladder.key(a.collection_stage_id) > ladder.key(stage_by_id[a.res_id])
         )
+        if passed:
+            scheduled = self.env["collection.event"].search_fetch(
+                [("activity_id", "in", passed.ids)], ["activity_id"]
+            )
+            passed &= scheduled.activity_id
         if settled:
             settled.action_feedback(feedback=self.env._("Nothing to collect for now."))
         if passed:
@@ -1007,6 +1018,30 @@ class CollectionEngine(models.AbstractModel):
         return result
 
     @api.model
+    def _collection_send_now_stage(self, moves):
+        """The stage whose email "Send overdue reminder now" sends for ``moves`` (invoices of
+        the current company): the firmest stage that has one, up to the invoices' firmest
+        stage; the first stage that has one for invoices not on the ladder yet."""
+        company = self.env.company
+        mailing = self.env["collection.stage"].search(
+            [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
+        )
+        firmest = moves.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
+        if firmest:
+            mailing_up_to = mailing.filtered(lambda s: s._ladder_key() <= firmest._ladder_key())
+            stage = mailing_up_to[-1:] or mailing[:1]
+        else:
+            stage = mailing[:1]
+        if not stage:
+            raise UserError(
+                self.env._(
+                    "No collection stage of %(company)s has a reminder email.",
+                    company=company.name,
+                )
+            )
+        return stage
+
+    @api.model
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule.
 
@@ -1018,14 +1053,18 @@ class CollectionEngine(models.AbstractModel):
             self.env._("Only collection users can send overdue reminders.")
         )
         today = fields.Date.context_today(self)
-        excluded = (partners or moves.commercial_partner_id).filtered("collection_excluded")
         if partners is None:
-            excluded = moves.filtered(
-                lambda m: m.collection_excluded or m.commercial_partner_id in excluded
+            overdue = self._collection_overdue(
+                [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
             )
-            line_domain = [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+            moves = moves.filtered(lambda m: m in overdue)
+            customers = moves.commercial_partner_id
+            excluded = moves.filtered(
+                lambda m: m.collection_excluded or m.commercial_partner_id.collection_excluded
+            )
         else:
-            line_domain = self._collection_line_domain(today, partners)
+            customers = partners
+            excluded = partners.filtered("collection_excluded")
         if excluded:
             raise UserError(
                 self.env._(
@@ -1033,8 +1072,18 @@ class CollectionEngine(models.AbstractModel):
                     records=", ".join(excluded.mapped("display_name")),
                 )
             )
-        overdue = self._collection_overdue(line_domain)
-        moves = moves.filtered(lambda m: m in overdue)
+        silenced = customers.filtered("collection_no_contact")
+        if silenced:
+            raise UserError(
+                self.env._(
+                    "%(customers)s asked to stop all contact (cease communication): no reminder "
+                    "may be sent.",
+                    customers=", ".join(silenced.mapped("display_name")),
+                )
+            )
+        if partners is not None:
+            overdue = self._collection_overdue(self._collection_line_domain(today, partners))
+            moves = moves.filtered(lambda m: m in overdue)
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
         events = self.env["collection.event"]
@@ -1042,26 +1091,7 @@ class CollectionEngine(models.AbstractModel):
             lambda m: (m.company_id, m.commercial_partner_id)
         ).items():
             engine = self.with_company(company)
-            # The email of the firmest stage that has one, up to the invoices' firmest stage.
-            firmest = group.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
-            mailing = engine.env["collection.stage"].search(
-                [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
-            )
-            stage = (
-                mailing.filtered(
-                    lambda s, firmest=firmest: (
-                        not firmest or s._ladder_key() <= firmest._ladder_key()
-                    )
-                )[-1:]
-                or mailing[:1]
-            )
-            if not stage.mail_template_id:
-                raise UserError(
-                    self.env._(
-                        "No collection stage of %(company)s has a reminder email.",
-                        company=company.name,
-                    )
-                )
+            stage = engine._collection_send_now_stage(group)
             # Credits pay the customer's oldest invoices first, whether chosen or not.
             claimable = engine._collection_overdue(engine._collection_line_domain(today, partner))
             claimable.update((move, overdue[move]) for move in group)
@@ -1069,6 +1099,14 @@ class CollectionEngine(models.AbstractModel):
                 engine._collection_credits(partner)[partner], group, claimable, claimable
             )
             vals = engine._collection_reminder_vals(partner, group, overdue, credit, today, stage)
+            if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
+                raise UserError(
+                    self.env._(
+                        "The unapplied credit notes and payments of %(customer)s cover the "
+                        "invoices to remind: match them with the invoices instead.",
+                        customer=partner.display_name,
+                    )
+                )
             vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)

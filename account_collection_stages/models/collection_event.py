@@ -55,7 +55,7 @@ class CollectionEvent(models.Model):
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
     stage_id = fields.Many2one("collection.stage", check_company=True, ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
-    activity_id = fields.Many2one("mail.activity", ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", index="btree_not_null")
     note = fields.Html(sanitize=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
