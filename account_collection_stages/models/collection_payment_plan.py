@@ -233,9 +233,9 @@ class CollectionPaymentPlan(models.Model):
             note=self.env._(
                 "Payment rating %(rating)s (score %(score)s): check the customer's history "
                 "before approving.",
-                rating=dict(self._fields["payment_rating"]._description_selection(self.env))[
-                    self.payment_rating
-                ],
+                rating=dict(self._fields["payment_rating"]._description_selection(self.env)).get(
+                    self.payment_rating, ""
+                ),
                 score=self.payment_score,
             ),
             user_id=self.company_id._collection_manager().id,
