@@ -18,7 +18,7 @@ class CollectionPause(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Invoices")
     partner_ids = fields.Many2many("res.partner", string="Customers")
     reason = fields.Char()
-    hold_until = fields.Date()
+    hold_until = fields.Date(string="Hold until")
 
     @api.model
     def _open_for(self, records, mode):
