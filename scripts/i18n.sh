@@ -8,6 +8,10 @@ db=${TEST_DB:-collections_test}
 pot="$ADDON/i18n/$ADDON.pot"
 odoo -d "$db" --modules="$ADDON" --i18n-export="$pot" --stop-after-init --log-level=warn
 for lang in es it; do
-  msgmerge -q --no-wrap --update --backup=none "$ADDON/i18n/$lang.po" "$pot"
-  msgfmt --statistics -o /dev/null "$ADDON/i18n/$lang.po"
+  po="$ADDON/i18n/$lang.po"
+  msgmerge -q --no-wrap --update --backup=none "$po" "$pot"
+  # No obsolete (#~) entries, and one source reference per line, as Odoo writes them.
+  msgattrib --no-wrap --no-obsolete -o "$po" "$po"
+  sed -i -E '/^#: /s/([^:]) ([a-z_]+:)/\1\n#: \2/g' "$po"
+  msgfmt --statistics -o /dev/null "$po"
 done
