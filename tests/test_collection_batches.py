@@ -84,21 +84,36 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
-    def test_run_stops_when_every_customer_fails(self):
-        def no_pdf(engine, moves):
+    def test_company_waits_when_every_customer_of_a_batch_fails(self):
+        other_company = self.setup_other_company(name="Collections Two")["company"]
+        self.env.user.company_ids |= other_company
+        other_customer = self._customer("Wood Corner")
+        other_customer.with_company(other_company).property_payment_term_id = self.pay_terms_a
+        self._invoice(other_customer, 5, company=other_company)
+        documents = type(self.env["collection.engine"])._collection_invoice_documents
+
+        def no_pdf_in_first_company(engine, moves):
+            if engine.env.company == other_company:
+                return documents(engine, moves)
             raise UserError("The invoice report cannot be rendered.")
 
         with (
-            patch(f"{Engine}._collection_invoice_documents", no_pdf),
+            patch(f"{Engine}._collection_invoice_documents", no_pdf_in_first_company),
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
-            self.assertRaisesRegex(UserError, "failed for every customer of a batch"),
         ):
             self.run_engine(failures_expected=True)
-        # The first batch's two customers, each logged once; the run stopped there.
-        self.assertEqual(len(logs.output), 2)
+        # The first batch's two customers, each logged, then the batch: the company's other
+        # customers were left for the next run, and the other company went on.
+        self.assertEqual(len(logs.output), 3)
+        self.assertIn("every customer of a batch", logs.output[-1])
         for customer in self.customers:
             self.assertFalse(self.reminders(customer), customer.name)
             self.assertFalse(self.queued_mails(customer), customer.name)
+        self.assertEqual(len(self.reminders(other_customer)), 1)
+        # Once the report is mended, the next run does the rest.
+        self.run_engine()
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
 
     def test_last_batch_of_failing_customers_after_others_went_through(self):
         self.env["ir.config_parameter"].set_param("account_collection_stages.batch_size", 3)
@@ -115,7 +130,8 @@ class TestCollectionBatches(CollectionCase):
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
             self.run_engine(failures_expected=True)
-        self.assertEqual(len(logs.output), 2)
+        # Each failing customer, then their batch; the run did not stop.
+        self.assertEqual(len(logs.output), 3)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), customer not in broken, customer.name)
 

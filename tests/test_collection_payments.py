@@ -220,3 +220,18 @@ class TestCollectionPayments(CollectionCase):
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "cover the invoices to remind"):
             older.action_collection_send_reminder()
         self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_no_reminder_for_invoices_the_credits_pay(self):
+        self._invoice(self.customer, 10, amount=500.0)
+        self.run_engine()
+        self._credit_note(self.customer, 600.0)
+        newer = self._invoice(self.customer, -1, amount=500.0)
+        self.run_engine(DAY0 + timedelta(days=2))
+        # The credits pay the older invoice and 100 of the newer one.
+        newer_reminder = self.reminders(self.customer).sorted("id")[-1]
+        self.assertEqual(newer_reminder.move_ids, newer)
+        self.assertClaim(newer_reminder, 500.0, 100.0, 400.0)
+        # The older invoice's 30 days are up, but there is nothing to claim for it.
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.assertEqual(len(self.reminders(self.customer)), 2)
+        self.assertEqual(len(self.queued_mails(self.customer)), 2)

@@ -101,40 +101,42 @@ class CollectionEngine(models.AbstractModel):
         ]
         total = sum(len(ids) for _company, ids in queue)
         done = 0
+        mail_queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
         for company, partner_ids in queue:
             company_engine = engine.with_company(company).with_context(
                 allowed_company_ids=company.ids
             )
-            succeeded = 0  # customers of the company that went through
-            for batch_ids in split_every(batch_size, partner_ids):
+            for start in range(0, len(partner_ids), batch_size):
+                batch_ids = partner_ids[start : start + batch_size]
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 failed = company_engine._collection_process_safely(partners, today)
-                succeeded += len(partners) - len(failed)
-                if (
-                    len(partners) > 1
-                    and failed == partners
-                    and (not succeeded or len(partners) == batch_size)
-                ):
-                    # Not one customer's problem (the report engine, the company's template...):
-                    # stop, as a crash would; the next run starts again from this batch. The
-                    # company's last, smaller batch may hold only customers that fail on their
-                    # own once others went through: the run goes on then.
-                    raise UserError(
-                        self.env._(
-                            "The collection run failed for every customer of a batch; see the "
-                            "server log for the cause."
-                        )
-                    )
                 done += len(batch_ids)
+                all_failed = len(partners) > 1 and failed == partners
+                if all_failed:
+                    # Most likely not the customers' own problem (the report engine, the
+                    # company's template...): rather than fail one by one, the company's other
+                    # customers wait for the next run, and the other companies go on.
+                    left = len(partner_ids) - start - len(batch_ids)
+                    done += left
+                    _logger.error(
+                        "Collection run: every customer of a batch of %s of %s failed; the "
+                        "company's %s other customers are left for the next run",
+                        len(partners),
+                        company.name,
+                        left,
+                    )
                 if commit:
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+                if all_failed:
+                    break
                 if commit and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains.
+                    mail_queue._trigger()
                     return
         if done:
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+            mail_queue._trigger()
 
     @api.model
     def _collection_queue(self, today):
@@ -339,11 +341,14 @@ class CollectionEngine(models.AbstractModel):
         # advanced stage among them.
         reminded = {}
         for partner, moves in reminders.items():
-            stage = max((targets[move] for move in moves), key=ladder.key)
-            reminded.update((move, targets[move]) for move in moves)
             credit = self._collection_applied_credit(
                 credits[partner], moves, moves_by_partner[partner], overdue
             )
+            amount = sum(overdue[move][1] for move in moves)
+            if company.currency_id.compare_amounts(amount - credit, 0) <= 0:
+                continue  # the customer's credits pay these invoices: nothing to claim for them
+            stage = max((targets[move] for move in moves), key=ladder.key)
+            reminded.update((move, targets[move]) for move in moves)
             event_vals.append(
                 self._collection_reminder_vals(partner, moves, overdue, credit, today, stage)
             )
@@ -563,6 +568,8 @@ class CollectionEngine(models.AbstractModel):
         last = move.collection_last_reminder_date
         if not last:
             return True
+        if last >= today:
+            return False  # never twice a day (a reminder sent by hand today, say)
         if not stage.repeat_days:
             stage_date = move.collection_stage_date
             return move.collection_stage_id != stage or (stage_date and last < stage_date)
@@ -1086,7 +1093,9 @@ class CollectionEngine(models.AbstractModel):
             moves = moves.filtered(lambda m: m in overdue)
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
-        events = self.env["collection.event"]
+        # Every customer's reminder is decided before any is sent.
+        reminders = []
+        covered = self.env["res.partner"]
         for (company, partner), group in moves.grouped(
             lambda m: (m.company_id, m.commercial_partner_id)
         ).items():
@@ -1100,13 +1109,18 @@ class CollectionEngine(models.AbstractModel):
             )
             vals = engine._collection_reminder_vals(partner, group, overdue, credit, today, stage)
             if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
-                raise UserError(
-                    self.env._(
-                        "The unapplied credit notes and payments of %(customer)s cover the "
-                        "invoices to remind: match them with the invoices instead.",
-                        customer=partner.display_name,
-                    )
+                covered |= partner
+            reminders.append((engine, group, vals))
+        if covered:
+            raise UserError(
+                self.env._(
+                    "The unapplied credit notes and payments of %(customer)s cover the "
+                    "invoices to remind: match them with the invoices instead.",
+                    customer=", ".join(covered.mapped("display_name")),
                 )
+            )
+        events = self.env["collection.event"]
+        for engine, group, vals in reminders:
             vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
