@@ -75,6 +75,21 @@ class TestCollectionLadder(CollectionCase):
             self.stage["call"] | self.stage["negotiation"],
         )
 
+    def test_stage_set_by_hand_is_logged_and_kept(self):
+        move = self._invoice(self.customer, 10)
+        self.run_engine()
+        with freeze_time(DAY0 + timedelta(days=1)):
+            move.collection_stage_id = self.stage["negotiation"]
+        self.assertEqual(move.collection_stage_date, DAY0 + timedelta(days=1))
+        change = self.events(self.customer, "stage_change").filtered(
+            lambda e: e.stage_id == self.stage["negotiation"]
+        )
+        self.assertEqual(change.move_ids, move)
+        self.assertIn("by hand", str(change.note))
+        self.assertIn("by hand", str(change.mail_message_id.body))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+
     def test_reminder_every_30_days(self):
         move = self._invoice(self.customer, 0)
         sent_on = []

@@ -127,6 +127,29 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
 
+    def write(self, vals):
+        """A stage set by hand (the invoice form, the Collections kanban) is dated and logged
+        in the collection history like the stages the daily run sets, which writes them
+        directly."""
+        if "collection_stage_id" not in vals:
+            return super().write(vals)
+        stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
+        moved = self.filtered(lambda m: m.collection_stage_id != stage)
+        result = super().write(vals)
+        if moved:
+            super(AccountMove, moved).write(
+                {"collection_stage_date": fields.Date.context_today(self) if stage else False}
+            )
+            self.env["collection.event"]._collection_log_action(
+                "stage_change",
+                self.env._("Stage set by hand.")
+                if stage
+                else self.env._("Taken off the collection ladder by hand."),
+                moves=moved,
+                stage=stage,
+            )
+        return result
+
     def _collection_past_due_lines(self, today):
         """The invoice's unpaid receivable lines past due on ``today``."""
         self.ensure_one()

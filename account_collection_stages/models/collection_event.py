@@ -156,11 +156,12 @@ class CollectionEvent(models.Model):
             raise AccessError(message)
 
     @api.model
-    def _collection_log_action(self, kind, note, moves=None, partners=None):
+    def _collection_log_action(self, kind, note, moves=None, partners=None, stage=None):
         """Record an action taken by hand: one event of ``kind`` with ``note`` (text or Markup)
         per company and customer of ``moves``, linked to them, and, for each customer of
-        ``partners`` without such invoices, one in the current company with no invoice. Each
-        event is written in its customer's chatter. Returns the events."""
+        ``partners`` without such invoices, one in the current company with no invoice; with
+        ``stage``, the stage it is about. Each event is written in its customer's chatter.
+        Returns the events."""
         moves = moves or self.env["account.move"]
         groups = dict(moves.grouped(lambda m: (m.company_id, m.commercial_partner_id)))
         for partner in (partners or self.env["res.partner"]).commercial_partner_id:
@@ -176,6 +177,7 @@ class CollectionEvent(models.Model):
                     "move_ids": [fields.Command.set(group.ids)],
                     "note": note,
                     "company_id": company.id,
+                    "stage_id": stage.id if stage else False,
                 }
             )
         events = self.browse()
