@@ -75,8 +75,7 @@ class CollectionFinanceCharge(models.AbstractModel):
         overdue = self.env["collection.engine"]._collection_overdue(
             [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
         )
-        lang = partner.lang if self.env["res.lang"]._lang_get(partner.lang) else self.env.lang
-        env = self.with_context(lang=lang).env
+        env = self.with_context(lang=partner.lang).env
         rate = company.collection_late_interest_rate
         lines = []
         base = {"quantity": 1, "tax_ids": [Command.clear()]}
