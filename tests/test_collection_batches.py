@@ -1,11 +1,12 @@
 """The run goes in batches; a run that dies half-way is finished by the next without duplicates."""
 
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import ENGINE_LOGGER, CollectionCase
+from .common import DAY0, ENGINE_LOGGER, CollectionCase
 
 Engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
 
@@ -78,13 +79,16 @@ class TestCollectionBatches(CollectionCase):
         self.assertFalse(self.reminders(broken))
         self.assertFalse(self.queued_mails(broken))
         self.assertFalse(broken.collection_stage_id, "nothing of the failed customer is kept")
-        # Once the report is mended, the next run reminds that customer, and only that one.
+        # A run again the same day goes on without it; once the report is mended, the next
+        # day's run reminds that customer, and only that one.
         self.run_engine()
+        self.assertFalse(self.reminders(broken))
+        self.run_engine(DAY0 + timedelta(days=1))
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
-    def test_company_waits_when_every_customer_of_a_batch_fails(self):
+    def test_every_customer_failing_holds_up_no_other_company(self):
         other_company = self.setup_other_company(name="Collections Two")["company"]
         self.env.user.company_ids |= other_company
         other_customer = self._customer("Wood Corner")
@@ -102,16 +106,15 @@ class TestCollectionBatches(CollectionCase):
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
             self.run_engine(failures_expected=True)
-        # The first batch's two customers, each logged, then the batch: the company's other
-        # customers were left for the next run, and the other company went on.
-        self.assertEqual(len(logs.output), 3)
-        self.assertIn("every customer of a batch", logs.output[-1])
+        # Each of the five customers, and each batch of two whose customers all failed.
+        self.assertEqual(len(logs.output), 7)
+        self.assertEqual(sum("every customer of a batch" in line for line in logs.output), 2)
         for customer in self.customers:
             self.assertFalse(self.reminders(customer), customer.name)
             self.assertFalse(self.queued_mails(customer), customer.name)
         self.assertEqual(len(self.reminders(other_customer)), 1)
-        # Once the report is mended, the next run does the rest.
-        self.run_engine()
+        # Once the report is mended, the next day's run does them all.
+        self.run_engine(DAY0 + timedelta(days=1))
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
 

@@ -111,26 +111,17 @@ class CollectionEngine(models.AbstractModel):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 failed = company_engine._collection_process_safely(partners, today)
                 done += len(batch_ids)
-                all_failed = len(partners) > 1 and failed == partners
-                if all_failed:
-                    # Most likely not the customers' own problem (the report engine, the
-                    # company's template...): rather than fail one by one, the company's other
-                    # customers wait for the next run, and the other companies go on.
-                    left = len(partner_ids) - start - len(batch_ids)
-                    done += left
+                if len(partners) > 1 and failed == partners:
                     _logger.error(
-                        "Collection run: every customer of a batch of %s of %s failed; the "
-                        "company's %s other customers are left for the next run",
+                        "Collection run: every customer of a batch of %s of %s failed; look for "
+                        "a cause they share (the company's template, the report engine)",
                         len(partners),
                         company.name,
-                        left,
                     )
                 if commit:
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
-                if all_failed:
-                    break
                 if commit and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains.
                     mail_queue._trigger()
@@ -217,7 +208,9 @@ class CollectionEngine(models.AbstractModel):
     def _collection_process_safely(self, partners, today):
         """Process a batch; if it fails, process each half of it the same way, so that one
         customer's problem (an invoice whose PDF cannot be rendered, say) does not hold up the
-        others. A customer that fails is left unchecked: the next run tries it again.
+        others. Nothing of a customer that fails is kept but its checked date: the next day's
+        run tries it again, and a run again the same day (after the time budget, say) goes on
+        with the others instead of meeting the same failures first.
         Returns the customers that failed."""
         try:
             with self.env.cr.savepoint():
@@ -228,11 +221,12 @@ class CollectionEngine(models.AbstractModel):
         except Exception:
             if len(partners) == 1:
                 _logger.exception(
-                    "Collection run: customer %s (id %s) of %s failed; retried on the next run",
+                    "Collection run: customer %s (id %s) of %s failed; retried tomorrow",
                     partners.display_name,
                     partners.id,
                     self.env.company.name,
                 )
+                partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
                 return partners
         half = len(partners) // 2
         return self._collection_process_safely(
