@@ -31,6 +31,23 @@ class TestCollectionBatches(CollectionCase):
         for customer in cls.customers:
             cls._invoice(customer, 5)
 
+    def run_failing(self, fails):
+        """Run the engine with the invoice report failing where ``fails(engine, moves)``;
+        returns the errors logged."""
+        documents = type(self.env["collection.engine"])._collection_invoice_documents
+
+        def report(engine, moves):
+            if fails(engine, moves):
+                raise UserError("The invoice report cannot be rendered.")
+            return documents(engine, moves)
+
+        with (
+            patch(f"{Engine}._collection_invoice_documents", report),
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
+        ):
+            self.run_engine(failures_expected=True)
+        return logs.output
+
     def test_crash_between_batches_then_rerun(self):
         process = type(self.env["collection.engine"])._collection_process
         calls = []
@@ -59,20 +76,9 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
     def test_failing_customer_does_not_hold_up_the_others(self):
-        documents = type(self.env["collection.engine"])._collection_invoice_documents
         broken = self.customers[2]
-
-        def no_pdf_for_broken(engine, moves):
-            if broken in moves.commercial_partner_id:
-                raise UserError("The invoice report cannot be rendered.")
-            return documents(engine, moves)
-
-        with (
-            patch(f"{Engine}._collection_invoice_documents", no_pdf_for_broken),
-            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
-        ):
-            self.run_engine(failures_expected=True)
-        self.assertIn(broken.name, logs.output[0])
+        logs = self.run_failing(lambda engine, moves: broken in moves.commercial_partner_id)
+        self.assertIn(broken.name, logs[0])
         for customer in self.customers - broken:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
@@ -94,21 +100,10 @@ class TestCollectionBatches(CollectionCase):
         other_customer = self._customer("Wood Corner")
         other_customer.with_company(other_company).property_payment_term_id = self.pay_terms_a
         self._invoice(other_customer, 5, company=other_company)
-        documents = type(self.env["collection.engine"])._collection_invoice_documents
-
-        def no_pdf_in_first_company(engine, moves):
-            if engine.env.company == other_company:
-                return documents(engine, moves)
-            raise UserError("The invoice report cannot be rendered.")
-
-        with (
-            patch(f"{Engine}._collection_invoice_documents", no_pdf_in_first_company),
-            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
-        ):
-            self.run_engine(failures_expected=True)
+        logs = self.run_failing(lambda engine, moves: engine.env.company != other_company)
         # Each of the five customers, and each batch of two whose customers all failed.
-        self.assertEqual(len(logs.output), 7)
-        self.assertEqual(sum("every customer of a batch" in line for line in logs.output), 2)
+        self.assertEqual(len(logs), 7)
+        self.assertEqual(sum("every customer of a batch" in line for line in logs), 2)
         for customer in self.customers:
             self.assertFalse(self.reminders(customer), customer.name)
             self.assertFalse(self.queued_mails(customer), customer.name)
@@ -120,21 +115,10 @@ class TestCollectionBatches(CollectionCase):
 
     def test_last_batch_of_failing_customers_after_others_went_through(self):
         self.env["ir.config_parameter"].set_param("account_collection_stages.batch_size", 3)
-        documents = type(self.env["collection.engine"])._collection_invoice_documents
         broken = self.customers[3:]  # the second and last batch, of two
-
-        def no_pdf_for_broken(engine, moves):
-            if moves.commercial_partner_id & broken:
-                raise UserError("The invoice report cannot be rendered.")
-            return documents(engine, moves)
-
-        with (
-            patch(f"{Engine}._collection_invoice_documents", no_pdf_for_broken),
-            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
-        ):
-            self.run_engine(failures_expected=True)
+        logs = self.run_failing(lambda engine, moves: moves.commercial_partner_id & broken)
         # Each failing customer, then their batch; the run did not stop.
-        self.assertEqual(len(logs.output), 3)
+        self.assertEqual(len(logs), 3)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), customer not in broken, customer.name)
 
