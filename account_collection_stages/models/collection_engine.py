@@ -263,7 +263,7 @@ class CollectionEngine(models.AbstractModel):
         event_vals = self._collection_release_paid(partners, today, writes)
 
         overdue = self._collection_overdue(self._collection_line_domain(today, partners))
-        credits = self._collection_credits(partners)
+        credits, currency_credits = self._collection_credits(partners)
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
         # Read the fields of the batch's customers the loops below read, for all of them at once
@@ -338,20 +338,18 @@ class CollectionEngine(models.AbstractModel):
             credit = self._collection_applied_credit(
                 credits[partner], moves, moves_by_partner[partner], overdue
             )
-            amount = sum(overdue[move][1] for move in moves)
-            if company.currency_id.compare_amounts(amount - credit, 0) <= 0:
-                continue  # the customer's credits pay these invoices: nothing to claim for them
             stage = max((targets[move] for move in moves), key=ladder.key)
+            vals = self._collection_reminder_vals(partner, moves, overdue, credit, today, stage)
+            if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
+                continue  # the customer's credits pay these invoices: nothing to claim for them
             reminded.update((move, targets[move]) for move in moves)
-            event_vals.append(
-                self._collection_reminder_vals(partner, moves, overdue, credit, today, stage)
-            )
+            event_vals.append(vals)
         self._collection_book_reminders(reminded, today, writes)
         self._collection_write_moves(writes)
 
         # Activities: the call, or a proposal for the firmer stages.
         event_vals += self._collection_schedule_activities(
-            partner_stage, moves_by_partner, overdue, credits, today
+            partner_stage, moves_by_partner, overdue, credits, currency_credits, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners)
@@ -436,10 +434,13 @@ class CollectionEngine(models.AbstractModel):
         }
 
     @api.model
-    def _collection_unapplied_credits(self, partners):
+    def _collection_credits(self, partners):
         """What the credit notes and payments of the customers leave unapplied in the current
-        company: (customer, currency, amount in company currency, amount in that currency)."""
-        groups = self.env["account.move.line"]._read_group(
+        company, from one query: ({customer: amount in the company currency}, {customer:
+        {currency: amount in that currency}}). They reduce what reminders and calls claim."""
+        totals = defaultdict(float)
+        by_currency = defaultdict(lambda: defaultdict(float))
+        for partner, currency, amount, in_currency in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
                 *unapplied_credit_line_domain(),
@@ -447,30 +448,10 @@ class CollectionEngine(models.AbstractModel):
             ],
             ["partner_id", "currency_id"],
             ["amount_residual:sum", "amount_residual_currency:sum"],
-        )
-        return [
-            (partner.commercial_partner_id, currency, -amount, -in_currency)
-            for partner, currency, amount, in_currency in groups
-        ]
-
-    @api.model
-    def _collection_credits(self, partners):
-        """{customer: its unapplied credits, in the company currency}; they reduce what
-        reminders and calls claim."""
-        credits = defaultdict(float)
-        for partner, _currency, amount, _in_currency in self._collection_unapplied_credits(
-            partners
         ):
-            credits[partner] += amount
-        return credits
-
-    @api.model
-    def _collection_credits_by_currency(self, partners):
-        """{customer: {currency: its unapplied credits in that currency}}."""
-        credits = defaultdict(lambda: defaultdict(float))
-        for partner, currency, _amount, in_currency in self._collection_unapplied_credits(partners):
-            credits[partner][currency] += in_currency
-        return credits
+            totals[partner.commercial_partner_id] -= amount
+            by_currency[partner.commercial_partner_id][currency] -= in_currency
+        return totals, by_currency
 
     @api.model
     def _collection_applied_credit(self, credit, moves, all_moves, overdue, index=1):
@@ -644,7 +625,7 @@ class CollectionEngine(models.AbstractModel):
 
     # ----------------------------------------------------------- activities
     def _collection_schedule_activities(
-        self, partner_stage, moves_by_partner, overdue, credits, today
+        self, partner_stage, moves_by_partner, overdue, credits, currency_credits, today
     ):
         """One open activity per customer and kind of stage: the call, or a proposal.
         Returns the values of their events."""
@@ -696,16 +677,6 @@ class CollectionEngine(models.AbstractModel):
         all_moves = self.env["account.move"].union(*(moves for *_rest, moves in due))
         # Salespeople of all the invoices at once, for _collection_responsible.
         all_moves.invoice_user_id.mapped("active")
-        # Credits per currency, for the customers invoiced in another currency than the
-        # company's (rare: looked for invoice by invoice only when there are some).
-        foreign = self.env["res.partner"]
-        if all_moves.currency_id - company.currency_id:
-            foreign = all_moves.filtered(
-                lambda m: m.currency_id != company.currency_id
-            ).commercial_partner_id
-        currency_credits = (
-            self._collection_credits_by_currency(foreign) if foreign else defaultdict(dict)
-        )
         for partner, stage, proposal, activity_type, deadline, moves in due:
             amount = sum(overdue[move][1] for move in moves)
             lines = [
@@ -1090,21 +1061,32 @@ class CollectionEngine(models.AbstractModel):
         # Every customer's reminder is decided before any is sent.
         reminders = []
         covered = self.env["res.partner"]
-        for (company, partner), group in moves.grouped(
-            lambda m: (m.company_id, m.commercial_partner_id)
-        ).items():
+        for company, company_moves in moves.grouped("company_id").items():
             engine = self.with_company(company)
-            stage = engine._collection_send_now_stage(group)
-            # Credits pay the customer's oldest invoices first, whether chosen or not.
-            claimable = engine._collection_overdue(engine._collection_line_domain(today, partner))
-            claimable.update((move, overdue[move]) for move in group)
-            credit = engine._collection_applied_credit(
-                engine._collection_credits(partner)[partner], group, claimable, claimable
-            )
-            vals = engine._collection_reminder_vals(partner, group, overdue, credit, today, stage)
-            if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
-                covered |= partner
-            reminders.append((engine, group, vals))
+            company_customers = company_moves.commercial_partner_id
+            # Credits pay the customers' oldest invoices first, whether chosen or not: those
+            # the daily run would claim (with the customers' button, ``overdue`` already).
+            claimable = overdue
+            if partners is None:
+                claimable = engine._collection_overdue(
+                    engine._collection_line_domain(today, company_customers)
+                )
+                claimable.update((move, overdue[move]) for move in company_moves)
+            credits, _by_currency = engine._collection_credits(company_customers)
+            claimable_by_partner = defaultdict(list)
+            for move in claimable:
+                claimable_by_partner[move.commercial_partner_id].append(move)
+            for partner, group in company_moves.grouped("commercial_partner_id").items():
+                stage = engine._collection_send_now_stage(group)
+                credit = engine._collection_applied_credit(
+                    credits[partner], group, claimable_by_partner[partner], claimable
+                )
+                vals = engine._collection_reminder_vals(
+                    partner, group, overdue, credit, today, stage
+                )
+                if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
+                    covered |= partner
+                reminders.append((engine, group, vals))
         if covered:
             raise UserError(
                 self.env._(

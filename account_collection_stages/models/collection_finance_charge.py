@@ -17,7 +17,7 @@ class CollectionFinanceCharge(models.AbstractModel):
     @api.model
     def _invoice_partner(self, partner):
         company = self.env.company
-        if not company.collection_late_interest_rate and not company.collection_late_fee:
+        if not company._collection_has_finance_charge():
             raise UserError(
                 self.env._("Set a late interest rate or a late fee in the settings first.")
             )

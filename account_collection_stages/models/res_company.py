@@ -117,12 +117,17 @@ class ResCompany(models.Model):
         preferred = self.collection_default_user_id & managers
         return (preferred or managers)[:1] or self.env.user
 
+    def _collection_has_finance_charge(self):
+        """Whether the company charges late interest or a late fee."""
+        self.ensure_one()
+        return bool(self.collection_late_interest_rate or self.collection_late_fee)
+
     def _collection_finance_charge(self, items):
         """Late interest plus the fixed fee of each of ``items``, (amount, days overdue) pairs,
         added up, in company currency."""
         self.ensure_one()
-        rate, fee = self.collection_late_interest_rate, self.collection_late_fee
-        if not rate and not fee:
+        if not self._collection_has_finance_charge():
             return 0.0
+        rate, fee = self.collection_late_interest_rate, self.collection_late_fee
         rounded = self.currency_id.round
         return sum(rounded(amount * rate / 100.0 * days / 365.0 + fee) for amount, days in items)

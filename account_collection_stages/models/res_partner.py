@@ -104,9 +104,11 @@ class ResPartner(models.Model):
         for partner, amount in groups:
             commercial = partner.commercial_partner_id.id
             totals[commercial] = totals.get(commercial, 0.0) + amount
-        credits = self.env["collection.engine"]._collection_credits(self.commercial_partner_id)
+        credits, _by_currency = self.env["collection.engine"]._collection_credits(
+            self.commercial_partner_id
+        )
         company = self.env.company
-        charge_set = bool(company.collection_late_interest_rate or company.collection_late_fee)
+        charge_set = company._collection_has_finance_charge()
         for partner in self:
             partner.collection_currency_id = company.currency_id
             partner.collection_overdue_amount = totals.get(partner.commercial_partner_id.id, 0.0)
