@@ -125,6 +125,20 @@ class TestCollectionPause(CollectionCase):
         self.assertEqual(reminder.stage_id, self.stage["negotiation"])
         self.assertEqual(reminder.move_ids, move)
 
+    def test_send_reminder_now_on_an_archived_stage_sends_its_email(self):
+        call_template = self.stage["call"].mail_template_id.copy({"name": "Call stage reminder"})
+        self.stage["call"].mail_template_id = call_template
+        move = self._invoice(self.customer, 40)
+        self.run_engine()
+        self.assertEqual(self.reminders(self.customer).stage_id, self.stage["call"])
+        self.stage["call"].action_archive()
+        # The daily run keeps the invoice on its archived stage, and so its email: so does
+        # the button.
+        with freeze_time(DAY0 + timedelta(days=1)):
+            move.action_collection_send_reminder()
+        reminder = self.reminders(self.customer).sorted("id")[-1]
+        self.assertEqual(reminder.stage_id, self.stage["call"])
+
     def test_only_collection_users_send_reminders_now(self):
         move = self._invoice(self.customer, 10)
         auditor = self.env["res.users"].create(

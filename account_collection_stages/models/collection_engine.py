@@ -990,25 +990,26 @@ class CollectionEngine(models.AbstractModel):
         return result
 
     @api.model
-    def _collection_send_now_stage(self, moves):
+    def _collection_send_now_stage(self, moves, mailing):
         """The stage whose email "Send overdue reminder now" sends for ``moves`` (invoices of
         the current company): the firmest stage that has one, up to the invoices' firmest
-        stage; the first stage that has one for invoices not on the ladder yet."""
-        company = self.env.company
-        mailing = self.env["collection.stage"].search(
-            [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
-        )
-        firmest = moves.collection_stage_id.sorted(lambda s: s._ladder_key())[-1:]
+        stage, as the daily run would; the first stage that has one for invoices not on the
+        ladder yet. ``mailing``: the company's active stages that have an email, to which the
+        invoices' own stages are added (archived ones too: their invoices keep their email)."""
+        stages = moves.collection_stage_id
+        firmest = stages.sorted(lambda s: s._ladder_key())[-1:]
         if firmest:
-            mailing_up_to = mailing.filtered(lambda s: s._ladder_key() <= firmest._ladder_key())
-            stage = mailing_up_to[-1:] or mailing[:1]
+            candidates = (mailing | stages.filtered("mail_template_id")).filtered(
+                lambda s: s._ladder_key() <= firmest._ladder_key()
+            )
+            stage = candidates.sorted(lambda s: s._ladder_key())[-1:] or mailing[:1]
         else:
             stage = mailing[:1]
         if not stage:
             raise UserError(
                 self.env._(
                     "No collection stage of %(company)s has a reminder email.",
-                    company=company.name,
+                    company=self.env.company.name,
                 )
             )
         return stage
@@ -1073,11 +1074,14 @@ class CollectionEngine(models.AbstractModel):
                 )
                 claimable.update((move, overdue[move]) for move in company_moves)
             credits, _by_currency = engine._collection_credits(company_customers)
+            mailing = self.env["collection.stage"].search(
+                [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
+            )
             claimable_by_partner = defaultdict(list)
             for move in claimable:
                 claimable_by_partner[move.commercial_partner_id].append(move)
             for partner, group in company_moves.grouped("commercial_partner_id").items():
-                stage = engine._collection_send_now_stage(group)
+                stage = engine._collection_send_now_stage(group, mailing)
                 credit = engine._collection_applied_credit(
                     credits[partner], group, claimable_by_partner[partner], claimable
                 )
