@@ -94,17 +94,9 @@ def update_rows(model, values):
 
 
 def column_types(env, table, columns):
-    """{column: SQL type} of the ``columns`` of ``table``."""
-    return dict(
-        env.execute_query(
-            SQL(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                "WHERE attrelid = %s::regclass AND attname IN %s",
-                table,
-                tuple(columns),
-            )
-        )
-    )
+    """{column: SQL type} of the ``columns`` of ``table``, read once per registry: a module
+    update that changes a table loads a new registry, with empty caches."""
+    return env["collection.engine"]._collection_column_types(table, tuple(sorted(columns)))
 
 
 def array(values, sql_type):
