@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -108,6 +108,10 @@ class TestCollectionCalls(CollectionCase):
         )
         self.run_engine()
         self.assertFalse(self.reminders(self.customer))
+        clerk = new_test_user(self.env, "dispute_clerk", groups="account.group_account_invoice")
+        with self.assertRaisesRegex(AccessError, "collection manager"):
+            self.move.with_user(clerk).action_collection_dispute_confirmed()
+        self.assertTrue(self.move.collection_disputed)
         self.move.action_collection_dispute_confirmed()
         self.assertFalse(self.move.collection_disputed)
         self.run_engine(DAY0 + timedelta(days=1))

@@ -94,7 +94,13 @@ class TestCollectionContactRules(CollectionCase):
         with freeze_time(at(1, 10)):
             action = self.consumer.action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write({"outcome": "no_answer", "override_reason": "Customer asked us to call"})
+            wizard.write(
+                {
+                    "outcome": "no_answer",
+                    "note": "<p>Voicemail full</p>",
+                    "override_reason": "Customer asked us to call",
+                }
+            )
             with self.assertRaises(AccessError):
                 wizard.with_user(clerk).action_confirm()
             wizard.action_confirm()
@@ -102,3 +108,4 @@ class TestCollectionContactRules(CollectionCase):
             lambda e: e.call_outcome == "no_answer"
         )
         self.assertIn("Customer asked us to call", str(logged.note))
+        self.assertIn("Voicemail full", str(logged.note))

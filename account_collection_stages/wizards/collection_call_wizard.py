@@ -1,6 +1,7 @@
 from datetime import time, timedelta
 
 import pytz
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -147,9 +148,10 @@ class CollectionCallWizard(models.TransientModel):
         self._check_contact_rules()
         partner = self.partner_id.commercial_partner_id
         now = fields.Datetime.now()
-        note = self.note or ""
+        note = self.note or Markup()
         if self.override_reason:
-            note = self.env._(
+            # Added to the call's own note, which stays.
+            note += Markup("<p>%s</p>") % self.env._(
                 "Contact rules overridden by %(user)s: %(reason)s",
                 user=self.env.user.name,
                 reason=self.override_reason,
