@@ -4,7 +4,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .common import DAY0, ENGINE_LOGGER, CollectionCase
 
@@ -49,28 +49,51 @@ class TestCollectionBatches(CollectionCase):
         return logs.output
 
     def test_crash_between_batches_then_rerun(self):
-        process = type(self.env["collection.engine"])._collection_process
-        calls = []
+        """As under the scheduler, each batch is committed; the worker dies while the second
+        batch mails its reminders, after deciding them. The database keeps what was
+        committed, as PostgreSQL would: the first batch, whole, and nothing of the second."""
+        cr = self.env.cr
+        commits = []
 
-        def crash_on_second_batch(engine, partners, today):
-            calls.append(partners)
-            if len(calls) == 2:
+        def commit():
+            cr.flush()
+            commits.append(True)
+            cr.execute("SAVEPOINT collection_committed")
+
+        send = type(self.env["collection.engine"])._collection_send_reminders
+        batches = []
+
+        def dying_send(engine, events):
+            batches.append(events.partner_id)
+            if len(batches) == 2:
                 raise WorkerKilled("worker killed")
-            return process(engine, partners, today)
+            return send(engine, events)
 
-        # (Odoo's assertRaises would roll back what the run did before the crash.)
-        with (
-            patch(f"{Engine}._collection_process", crash_on_second_batch),
-            self.assertRaisesRegex(WorkerKilled, "worker killed"),
-        ):
-            self.run_engine()
-        first_batch = calls[0]
-        self.assertEqual(len(first_batch), 2)
+        def run():
+            with freeze_time(DAY0), patch.object(cr, "commit", commit):
+                self.env["collection.engine"]._collection_run(commit=True)
+
+        cr.execute("SAVEPOINT collection_committed")
+        with patch(f"{Engine}._collection_send_reminders", dying_send):
+            try:
+                run()
+            except WorkerKilled:
+                cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
+                self.env.invalidate_all(flush=False)
+            else:
+                self.fail("the worker did not die")
+        self.assertEqual(len(commits), 1)
+        first, second = batches
         for customer in self.customers:
-            expected = 1 if customer in first_batch else 0
-            self.assertEqual(len(self.reminders(customer)), expected, customer.name)
-            self.assertEqual(len(self.queued_mails(customer)), expected, customer.name)
-        self.run_engine()
+            kept = customer in first
+            self.assertEqual(len(self.reminders(customer)), kept, customer.name)
+            self.assertEqual(len(self.queued_mails(customer)), kept, customer.name)
+            if customer in second:
+                self.assertFalse(self.events(customer), customer.name)
+                self.assertFalse(customer.invoice_ids.collection_stage_id, customer.name)
+        # The next run does the rest, in two batches: one reminder and one email each.
+        run()
+        self.assertEqual(len(commits), 3)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
