@@ -101,7 +101,7 @@ class TestCollectionContactRules(CollectionCase):
                     "override_reason": "Customer asked us to call",
                 }
             )
-            with self.assertRaises(AccessError):
+            with self.assertRaisesRegex(AccessError, "override the contact rules"):
                 wizard.with_user(clerk).action_confirm()
             wizard.action_confirm()
         logged = self.events(self.consumer, "call").filtered(

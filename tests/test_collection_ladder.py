@@ -137,6 +137,36 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(message.partner_ids, billing)
         self.assertEqual(self.queued_mails(self.customer).recipient_ids, billing)
 
+    def test_customer_without_email_is_not_emailed_and_it_is_noted(self):
+        self.customer.email = False
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertIn("Not emailed", str(reminder.note))
+        self.assertFalse(self.queued_mails(self.customer))
+        self.assertFalse(reminder.mail_message_id.partner_ids)
+
+    def test_stage_that_reminds_once(self):
+        self.stage["agency"].write(
+            {
+                "mail_template_id": self.stage["reminder"].mail_template_id.id,
+                "repeat_days": 0,
+            }
+        )
+        self.stage["legal"].min_days_overdue = 300  # stays on the agency stage
+        move = self._invoice(self.customer, 80)
+        self.run_engine()
+        self.run_engine(DAY0 + timedelta(days=10))  # 90 days overdue: the agency stage
+        self.assertEqual(move.collection_stage_id, self.stage["agency"])
+        agency_reminders = self.reminders(self.customer).filtered(
+            lambda r: r.stage_id == self.stage["agency"]
+        )
+        self.assertEqual(len(agency_reminders), 1)
+        for offset in (40, 70):
+            self.run_engine(DAY0 + timedelta(days=offset))
+        self.assertEqual(move.collection_stage_id, self.stage["agency"])
+        self.assertEqual(len(self.reminders(self.customer)), 2)
+
     def test_second_run_same_day_does_nothing(self):
         self._invoice(self.customer, 3)
         self._invoice(self.customer, 45)
@@ -190,7 +220,9 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine()
         self.assertEqual(self.collection_activities(self.customer).user_id, salesperson)
         other = self._customer("Gemini Furniture", collection_responsible_id=accountant.id)
-        self._invoice(other, 35)
+        other_move = self._invoice(other, 35, post=False)
+        other_move.invoice_user_id = salesperson
+        other_move.action_post()
         self.run_engine()
         self.assertEqual(self.collection_activities(other).user_id, accountant)
 

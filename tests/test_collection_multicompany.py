@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -30,6 +30,8 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(self.ladder_2.mapped("name"), self.ladder.mapped("name"))
 
     def test_each_company_uses_its_own_ladder_and_settings(self):
+        self.company_1.email = "billing@one.example.com"
+        self.company_2.email = "billing@two.example.com"
         move_1 = self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 15, company=self.company_2)
         self.run_engine()
@@ -48,6 +50,10 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(by_company[self.company_1].finance_charge, 0.0)
         self.assertEqual(by_company[self.company_2].move_ids, move_2)
         self.assertEqual(by_company[self.company_2].finance_charge, 40.0)
+        # Each company's reminder comes from that company.
+        for company, event in by_company.items():
+            self.assertEqual(event.mail_message_id.author_id, company.partner_id)
+            self.assertIn(company.email, event.mail_message_id.email_from)
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage_2["call"])
 
@@ -69,18 +75,20 @@ class TestCollectionMultiCompany(CollectionCase):
         action = self.customer.action_collection_exclude()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         wizard.reason = "Insolvency"
-        wizard.with_context(
-            allowed_company_ids=(self.company_1 | self.company_2).ids
-        ).action_confirm()
+        with freeze_time(DAY0):
+            wizard.with_context(
+                allowed_company_ids=(self.company_1 | self.company_2).ids
+            ).action_confirm()
         notes = self.events(self.customer, "note")
         self.assertEqual(
             {note.company_id: note.move_ids for note in notes},
             {self.company_1: move_1, self.company_2: move_2},
         )
         # Resumed, the customer is collected again today in both companies.
-        self.customer.with_context(
-            allowed_company_ids=(self.company_1 | self.company_2).ids
-        ).action_collection_resume()
+        with freeze_time(DAY0):
+            self.customer.with_context(
+                allowed_company_ids=(self.company_1 | self.company_2).ids
+            ).action_collection_resume()
         for company in (self.company_1, self.company_2):
             self.assertFalse(self.customer.with_company(company).collection_checked_date)
 

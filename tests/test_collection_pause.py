@@ -60,6 +60,10 @@ class TestCollectionPause(CollectionCase):
             result = move.action_collection_send_reminder()
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual(len(self.reminders(self.customer)), 2)
+        self.assertEqual(len(self.queued_mails(self.customer)), 2)
+        sent = self.reminders(self.customer).sorted("id")[-1].mail_message_id
+        self.assertEqual(sent.partner_ids, self.customer)
+        self.assertEqual(len(sent.attachment_ids), 1)
         self.assertEqual(move.collection_reminder_count, 2)
         self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=3))
         # The daily run counts 30 days from that reminder.
@@ -67,6 +71,18 @@ class TestCollectionPause(CollectionCase):
         self.assertEqual(len(self.reminders(self.customer)), 2)
         self.run_engine(DAY0 + timedelta(days=33))
         self.assertEqual(len(self.reminders(self.customer)), 3)
+
+    def test_send_reminder_now_then_the_daily_run_the_same_day(self):
+        move = self._invoice(self.customer, 10)
+        with freeze_time(DAY0):
+            self.customer.action_collection_send_reminder()
+        self.run_engine()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+        self.assertEqual(len(self.queued_mails(self.customer)), 1)
+        self.assertEqual(move.collection_stage_id, self.stage["reminder"])
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.assertEqual(len(self.reminders(self.customer)), 2)
 
     def test_send_reminder_now_needs_an_overdue_invoice(self):
         move = self._invoice(self.customer, -5)
@@ -159,9 +175,12 @@ class TestCollectionPause(CollectionCase):
     def test_exclude_wizard_form(self):
         move = self._invoice(self.customer, 10)
         action = move.action_collection_exclude()
-        with Form(self.env[action["res_model"]].browse(action["res_id"])) as wizard:
-            wizard.reason = "Disputed by phone"
         self.assertEqual(action["target"], "new")
+        with Form(self.env[action["res_model"]].browse(action["res_id"])) as form:
+            form.reason = "Disputed by phone"
+        form.record.action_confirm()
+        self.assertTrue(move.collection_excluded)
+        self.assertEqual(move.collection_exclusion_reason, "Disputed by phone")
 
     # ------------------------------------------------------------------ history
     def assertLogged(self, partner, text, moves):

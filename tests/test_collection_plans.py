@@ -107,7 +107,7 @@ class TestCollectionPlans(CollectionCase):
                 plan.with_user(clerk).action_confirm()
                 self.assertEqual(plan.state, "to_approve")
                 self.assertIn(f"Payment rating {label} (score", str(plan.activity_ids.note))
-                with self.assertRaises(AccessError):
+                with self.assertRaisesRegex(AccessError, "approve a payment plan"):
                     plan.with_user(clerk).action_approve()
                 self.assertEqual(plan.state, "to_approve")
                 plan.action_approve()
