@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .common import DAY0, MODULE, CollectionCase
@@ -20,6 +21,22 @@ class TestCollectionLadder(CollectionCase):
                 ("legal", 120, False),
             ],
         )
+
+    def test_stage_executing_needs_an_activity(self):
+        Stage = self.env["collection.stage"]
+        agency = Stage.create({"name": "Second agency", "kind": "agency", "sequence": 45})
+        self.assertFalse(agency.auto_execute, "firmer stages are proposed by default")
+        with self.assertRaisesRegex(ValidationError, "no activity to schedule"):
+            agency.auto_execute = True
+        agency.write(
+            {
+                "auto_execute": True,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            }
+        )
+        self.assertTrue(agency.auto_execute)
+        with self.assertRaisesRegex(ValidationError, "no activity to schedule"):
+            Stage.create({"name": "Second call", "kind": "call", "sequence": 25})
 
     def test_placement_at_each_boundary(self):
         expected = {

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 STAGE_KINDS = [
@@ -8,7 +9,7 @@ STAGE_KINDS = [
     ("agency", "Collection agency"),
     ("legal", "Legal action"),
 ]
-# Kinds whose action the engine runs by itself unless told otherwise.
+# Kinds whose stages execute by themselves unless told otherwise; the others are proposed.
 AUTO_KINDS = ("reminder", "call")
 
 
@@ -46,7 +47,11 @@ class CollectionStage(models.Model):
     )
     auto_execute = fields.Boolean(
         string="Execute automatically",
-        default=True,
+        compute="_compute_auto_execute",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=True,
         help="When off, reaching this stage only proposes it: the collection responsible gets "
         "a To-Do to decide instead of the stage's activity.",
     )
@@ -80,6 +85,26 @@ class CollectionStage(models.Model):
             "The minimum amount of a stage cannot be negative.",
         ),
     ]
+
+    @api.depends("kind")
+    def _compute_auto_execute(self):
+        for stage in self:
+            stage.auto_execute = stage.kind in AUTO_KINDS
+
+    @api.constrains("auto_execute", "activity_type_id", "kind")
+    def _check_auto_execute_activity(self):
+        """Executing a stage other than a reminder schedules its activity: without one, it
+        would do nothing, silently."""
+        for stage in self:
+            if stage.auto_execute and stage.kind != "reminder" and not stage.activity_type_id:
+                raise ValidationError(
+                    self.env._(
+                        "The stage %(stage)s executes automatically but has no activity to "
+                        "schedule: give it an activity, or turn off Execute automatically so "
+                        "that reaching it is proposed to the collection responsible.",
+                        stage=stage.display_name,
+                    )
+                )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
