@@ -83,6 +83,8 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(plan.currency_id, yen)
         self.assertEqual(plan.line_ids.mapped("amount"), [333.0, 333.0, 334.0])
         self.assertEqual(sum(plan.line_ids.mapped("amount")), 1000.0)
+        # The history speaks the company currency: 1,000 yen at 150 yen to the unit.
+        self.assertEqual(self.events(self.customer, "plan").amount_claimed, 6.67)
 
     def test_good_customer_plan_is_active_at_once_and_emailed(self):
         self.rate(self.customer, "good")

@@ -211,7 +211,9 @@ class CollectionPaymentPlan(models.Model):
                 "kind": "plan",
                 "move_ids": [Command.set(self.move_ids.ids)],
                 "company_id": self.company_id.id,
-                "amount_claimed": self.amount_total,
+                # The history keeps amounts in the company currency; the plan is in the
+                # invoices' currency.
+                "amount_claimed": sum(self.move_ids.mapped("amount_residual_signed")),
                 "note": self.env._(
                     "Payment plan of %(count)s installments agreed.",
                     count=len(self.line_ids),
