@@ -155,13 +155,23 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(self.queued_mails(self.customer).recipient_ids, billing)
 
     def test_customer_without_email_is_not_emailed_and_it_is_noted(self):
-        self.customer.email = False
+        self.customer.write({"email": False, "collection_responsible_id": self.env.user.id})
         self._invoice(self.customer, 3)
         self.run_engine()
         reminder = self.reminders(self.customer)
         self.assertIn("Not emailed", str(reminder.note))
-        self.assertFalse(self.queued_mails(self.customer))
         self.assertFalse(reminder.mail_message_id.partner_ids)
+        self.assertFalse(reminder.mail_message_id.mail_ids)
+        # The collection responsible is asked to post it, or to add an address: once.
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        asked = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
+        self.assertEqual(asked.user_id, self.env.user)
+        self.assertIn(reminder.move_ids.name, str(asked.note))
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.assertEqual(len(self.reminders(self.customer)), 2)
+        self.assertEqual(
+            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email), asked
+        )
 
     def test_stage_that_reminds_once(self):
         self.stage["agency"].write(

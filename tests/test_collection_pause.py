@@ -84,6 +84,14 @@ class TestCollectionPause(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=30))
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_send_reminder_now_needs_an_email_address(self):
+        move = self._invoice(self.customer, 10)
+        self.customer.email = False
+        for records in (move, self.customer):
+            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no email address"):
+                records.action_collection_send_reminder()
+        self.assertFalse(self.reminders(self.customer))
+
     def test_send_reminder_now_needs_an_overdue_invoice(self):
         move = self._invoice(self.customer, -5)
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):

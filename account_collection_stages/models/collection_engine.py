@@ -959,6 +959,47 @@ class CollectionEngine(models.AbstractModel):
                 if not recipients:
                     event.note = self.env._("Not emailed: the customer has no email address.")
                 event.mail_message_id = message
+        self._collection_ask_for_email(events.filtered(lambda e: not e.mail_message_id.partner_ids))
+
+    def _collection_ask_for_email(self, events):
+        """For reminder ``events`` that reached no one (the customer has no email address), a
+        "Reminder not emailed" activity for the customer's collection responsible: to send the
+        reminder, which is in the customer's chatter, by post, or to add an address. One open
+        at a time per customer."""
+        if not events:
+            return
+        activity_type = self.env.ref(
+            "account_collection_stages.mail_activity_type_collection_no_email"
+        )
+        waiting = set(
+            self.env["mail.activity"]
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", events.partner_id.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        fallback = self._collection_default_responsible()
+        for event in events:
+            partner = event.partner_id
+            if partner.id in waiting:
+                continue
+            waiting.add(partner.id)
+            user = self._collection_responsible(partner, event.move_ids, fallback)
+            partner.activity_schedule(
+                activity_type_id=activity_type.id,
+                user_id=user.id,
+                note=self.with_context(lang=user.lang).env._(
+                    "%(customer)s has no email address, so the overdue reminder of %(invoices)s "
+                    "was not emailed: send it by post (it is in the customer's chatter), or add "
+                    "an email address to the customer or to an invoice address.",
+                    customer=partner.display_name,
+                    invoices=", ".join(event.move_ids.mapped("name")),
+                ),
+            )
 
     def _collection_invoice_documents(self, moves):
         """{move id: (file name, content, mimetype)}: each invoice's report, OVERDUE banner and
@@ -1058,6 +1099,17 @@ class CollectionEngine(models.AbstractModel):
                 self.env._(
                     "%(records)s is excluded from collection; resume it first.",
                     records=", ".join(excluded.mapped("display_name")),
+                )
+            )
+        unreachable = customers.filtered(
+            lambda c: not c._collection_invoice_contacts().filtered("email")
+        )
+        if unreachable:
+            raise UserError(
+                self.env._(
+                    "%(customers)s has no email address: add one to the customer or to an "
+                    "invoice address first.",
+                    customers=", ".join(unreachable.mapped("display_name")),
                 )
             )
         silenced = customers.filtered("collection_no_contact")
