@@ -172,6 +172,17 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(
             self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email), asked
         )
+        # The customer's Collection tab warns of it, until an invoice address has an email.
+        self.assertTrue(self.customer.collection_unreachable)
+        self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "email": "ap@azure.example.com",
+                "parent_id": self.customer.id,
+            }
+        )
+        self.assertFalse(self.customer.collection_unreachable)
 
     def test_stage_that_reminds_once(self):
         self.stage["agency"].write(

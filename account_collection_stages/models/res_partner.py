@@ -32,6 +32,12 @@ class ResPartner(models.Model):
     collection_finance_charge_set = fields.Boolean(
         string="Finance charges set up", compute="_compute_collection_overdue_amount"
     )
+    collection_unreachable = fields.Boolean(
+        string="No email address for reminders",
+        compute="_compute_collection_unreachable",
+        help="Neither the customer nor its invoice addresses have an email address: overdue "
+        "reminders cannot be emailed.",
+    )
     collection_responsible_id = fields.Many2one(
         "res.users",
         string="Collection responsible",
@@ -129,6 +135,14 @@ class ResPartner(models.Model):
         each of the user's companies."""
         for company in self.env.user.company_ids | self.env.company:
             self.sudo().with_company(company).write({"collection_checked_date": False})
+
+    @api.depends("email", "child_ids.type", "child_ids.email", "commercial_partner_id")
+    def _compute_collection_unreachable(self):
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.collection_unreachable = not (
+                customer and customer._collection_invoice_contacts().filtered("email")
+            )
 
     def _collection_contact_ids(self):
         """Ids of the partners whose commercial partner is one of these customers (the
