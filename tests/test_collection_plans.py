@@ -1,6 +1,6 @@
 """Payment plans: the schedule, approval by payment history, and how plans end."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -12,6 +12,7 @@ from .common import DAY0, CollectionCase
 
 
 @tagged("standard", "post_install", "-at_install")
+@freeze_time(DAY0)  # plans are made on DAY0; run_engine moves on to later days
 class TestCollectionPlans(CollectionCase):
     @classmethod
     def setUpClass(cls):
@@ -170,6 +171,8 @@ class TestCollectionPlans(CollectionCase):
             ({}, disputed, "disputed"),
             ({}, self.move | self._invoice(other, 40), "one customer"),
             ({}, self.move | in_euro, "one currency"),
+            ({"partner_id": other.id}, self.move, "not those of Deco Addict"),
+            ({"first_date": DAY0 - timedelta(days=1)}, self.move, "which has passed"),
         ]
         for values, moves, message in cases:
             with self.subTest(message=message):
@@ -179,6 +182,35 @@ class TestCollectionPlans(CollectionCase):
                 self.assertEqual(plan.state, "draft")
                 self.assertFalse(plan.line_ids)
                 self.assertFalse(moves.collection_plan_id)
+
+    def test_an_invoice_is_in_one_plan_at_a_time(self):
+        self.rate(self.customer, "good")
+        self.plan(installment_count=2).action_confirm()
+        second = self.plan(installment_count=4)
+        with self.assertRaisesRegex(ValidationError, "already in another payment plan"):
+            second.action_confirm()
+        self.assertEqual(self.move.collection_plan_id.line_ids.mapped("amount"), [500.0, 500.0])
+
+    def test_monthly_installments_keep_the_day_of_the_month(self):
+        self.rate(self.customer, "good")
+        plan = self.plan(first_date=date(2026, 3, 31), installment_count=3)
+        plan.action_confirm()
+        self.assertEqual(
+            plan.line_ids.mapped("date"), [date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31)]
+        )
+
+    def test_approval_checks_the_plan_again(self):
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self.assertEqual(plan.state, "to_approve")
+        with (
+            freeze_time(DAY0 + timedelta(days=3)),
+            self.assertRaisesRegex(ValidationError, "which has passed"),
+        ):
+            plan.action_approve()
+        self.assertEqual(plan.state, "to_approve")
+        plan.action_cancel()
+        self.assertFalse(plan.activity_ids, "the approval request goes with the plan")
 
     def test_plan_from_a_call(self):
         self.rate(self.customer, "good")

@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from .account_move import PAID_STATES
 
@@ -110,6 +111,37 @@ class CollectionPaymentPlan(models.Model):
             raise ValidationError(self.env._("Choose the invoices the plan pays."))
         if len(moves.commercial_partner_id) > 1:
             raise ValidationError(self.env._("A plan covers the invoices of one customer only."))
+        if moves.commercial_partner_id != self.partner_id.commercial_partner_id:
+            raise ValidationError(
+                self.env._(
+                    "The invoices are not those of %(customer)s: choose its own.",
+                    customer=self.partner_id.commercial_partner_id.display_name,
+                )
+            )
+        others = self.search(
+            [
+                ("id", "!=", self.id),
+                ("move_ids", "in", moves.ids),
+                ("state", "in", ("to_approve", "active")),
+            ]
+        )
+        if others:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s is already in another payment plan (%(plans)s): cancel that "
+                    "one first.",
+                    invoices=", ".join((others.move_ids & moves).mapped("display_name")),
+                    plans=", ".join(others.mapped("display_name")),
+                )
+            )
+        if self.first_date < fields.Date.context_today(self):
+            raise ValidationError(
+                self.env._(
+                    "The first payment of the plan is due on %(date)s, which has passed: cancel "
+                    "the plan and agree on a new one.",
+                    date=format_date(self.env, self.first_date),
+                )
+            )
         if len(moves.currency_id) > 1:
             raise ValidationError(self.env._("A plan covers invoices in one currency only."))
         paid = moves.filtered(lambda m: m.payment_state in PAID_STATES or m.state != "posted")
@@ -147,18 +179,17 @@ class CollectionPaymentPlan(models.Model):
         currency = self.currency_id
         step = INTERVALS[self.interval]
         lines = []
-        day = self.first_date
         rest = total
         if not currency.is_zero(self.down_payment):
-            lines.append({"date": day, "amount": currency.round(self.down_payment)})
+            lines.append({"date": self.first_date, "amount": currency.round(self.down_payment)})
             rest = total - lines[0]["amount"]
-            day += step
         each = currency.round(rest / self.installment_count)
         for index in range(self.installment_count):
             last = index == self.installment_count - 1
             amount = currency.round(rest - each * (self.installment_count - 1)) if last else each
-            lines.append({"date": day, "amount": amount})
-            day += step
+            # Each date from the first one: a plan from 31 January is due on 28 February,
+            # 31 March, 30 April.
+            lines.append({"date": self.first_date + step * len(lines), "amount": amount})
         return lines
 
     # ------------------------------------------------------------------ actions
@@ -187,6 +218,7 @@ class CollectionPaymentPlan(models.Model):
         for plan in self:
             if plan.state != "to_approve":
                 raise UserError(self.env._("This plan is not waiting for approval."))
+            plan._check_plan()  # the invoices, or the dates, may have changed since
             plan.approved_by_id = self.env.user
             plan.activity_feedback(
                 ["mail.mail_activity_data_todo"], feedback=self.env._("Plan approved.")
@@ -195,9 +227,9 @@ class CollectionPaymentPlan(models.Model):
         return True
 
     def action_cancel(self):
-        self.filtered(lambda p: p.state in ("draft", "to_approve", "active")).write(
-            {"state": "cancelled"}
-        )
+        cancelled = self.filtered(lambda p: p.state in ("draft", "to_approve", "active"))
+        cancelled.write({"state": "cancelled"})
+        cancelled.activity_unlink(["mail.mail_activity_data_todo"])  # the approval request
         self.move_ids.filtered(lambda m: m.collection_plan_id in self).collection_plan_id = False
         return True
 
@@ -248,7 +280,7 @@ class CollectionPaymentPlan(models.Model):
         """Done when everything is paid; broken when an installment is late beyond the grace."""
         broken = self.browse()
         for plan in self.filtered(lambda p: p.state == "active"):
-            if all(move.payment_state in ("paid", "in_payment") for move in plan.move_ids):
+            if all(move.payment_state in PAID_STATES for move in plan.move_ids):
                 plan.state = "done"
                 plan.move_ids.collection_plan_id = False
                 continue
