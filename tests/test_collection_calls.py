@@ -114,6 +114,7 @@ class TestCollectionCalls(CollectionCase):
         self.assertTrue(self.move.collection_disputed)
         self.move.action_collection_dispute_confirmed()
         self.assertFalse(self.move.collection_disputed)
+        self.assertFalse(todo.exists() and todo.active, "the manager's To-Do is done")
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 

@@ -240,5 +240,16 @@ class AccountMove(models.Model):
             }
         )
         self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
+        # The manager's "Resolve a dispute" activities that no disputed invoice keeps open.
+        disputes = self.env["collection.event"].search(
+            [
+                ("kind", "=", "dispute"),
+                ("move_ids", "in", disputed.ids),
+                ("activity_id", "!=", False),
+            ]
+        )
+        disputes.filtered(
+            lambda e: not any(e.move_ids.mapped("collection_disputed"))
+        ).activity_id.exists().action_feedback(feedback=note)
         disputed.commercial_partner_id._collection_requeue()
         return disputed
