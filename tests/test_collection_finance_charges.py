@@ -89,3 +89,61 @@ class TestCollectionFinanceCharges(CollectionCase):
         self.assertIn("19/12/2025", line.name)
         self.assertIn("18/01/2026", line.name)
         self.assertNotIn("2025-12-19", line.name)
+
+    def _charge_settings(self, rate=10.0, fee=0.0):
+        self.env.company.write(
+            {
+                "collection_late_interest_rate": rate,
+                "collection_late_fee": fee,
+                "collection_charge_account_id": self.company_data["default_account_revenue"].id,
+            }
+        )
+
+    def _charge_invoice(self, day=DAY0):
+        with freeze_time(day):
+            action = self.customer.action_collection_finance_charges()
+        return self.env["account.move"].browse(action["res_id"])
+
+    def test_each_installment_bears_interest_from_its_own_due_date(self):
+        self._charge_settings()
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                ],
+            }
+        )
+        self.customer.property_payment_term_id = terms
+        self._invoice(self.customer, 73, amount=7300.0)
+        lines = self._charge_invoice().invoice_line_ids
+        # 3,650 x 10 % x 73 / 365 = 73.00, and 3,650 x 10 % x 43 / 365 = 43.00: the second
+        # half fell due 30 days after the first.
+        self.assertEqual(lines.mapped("price_unit"), [73.0, 43.0])
+
+    def test_invoices_out_of_collection_bear_no_charge(self):
+        self._charge_settings(fee=40.0)
+        excluded = self._invoice(self.customer, 73)
+        excluded.collection_excluded = True
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
+            self.customer.action_collection_finance_charges()
+        collected = self._invoice(self.customer, 73)
+        self.assertEqual(
+            self._charge_invoice().invoice_line_ids.collection_charge_origin_id, collected
+        )
+
+    def test_reminder_states_only_what_is_not_invoiced_yet(self):
+        self._charge_settings(fee=40.0)
+        self._invoice(self.customer, 73, amount=3650.0)
+        charge = self._charge_invoice()
+        self.assertEqual(charge.amount_total, 113.0)
+        with freeze_time(DAY0):
+            charge.action_post()
+        self.run_engine(DAY0 + timedelta(days=10))
+        reminder = self.reminders(self.customer)
+        # The charge invoice, overdue too, bears no charge of its own, and the fee is
+        # invoiced already: 10 days of interest since the charge, 3,650 x 10 % x 10 / 365.
+        self.assertEqual(len(reminder.move_ids), 2)
+        self.assertIn(charge, reminder.move_ids)
+        self.assertEqual(reminder.finance_charge, 10.0)

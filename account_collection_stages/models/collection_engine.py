@@ -65,6 +65,12 @@ def activity_kind(stage):
     return ACTIVITY_EVENT_KIND.get(stage.kind, "note")
 
 
+def finance_charge(charges, moves):
+    """The finance charge ``moves`` bear, from collection.finance.charge's
+    _collection_uncharged."""
+    return sum(charges[move].total for move in moves if move in charges)
+
+
 class CollectionEngine(models.AbstractModel):
     """The daily collection run: place overdue invoices on their company's ladder, send the
     overdue reminders and schedule the activities that are due, and log all of it.
@@ -287,7 +293,9 @@ class CollectionEngine(models.AbstractModel):
         partners.child_ids.fetch(["type", "email", "name", "phone", "mobile"])
         # The invoices' fields the run reads, alone: reading one field of an invoice would
         # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
-        self.env["account.move"].browse([move.id for move in overdue]).fetch(MOVE_FIELDS)
+        overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
+        overdue_moves.fetch(MOVE_FIELDS)
+        charges = self.env["collection.finance.charge"]._collection_uncharged(overdue_moves, today)
         moves_by_partner = defaultdict(list)
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)
@@ -354,7 +362,9 @@ class CollectionEngine(models.AbstractModel):
                 credits[partner], moves, moves_by_partner[partner], overdue
             )
             stage = max((targets[move] for move in moves), key=ladder.key)
-            vals = self._collection_reminder_vals(partner, moves, overdue, credit, today, stage)
+            vals = self._collection_reminder_vals(
+                partner, moves, overdue, credit, today, stage, charges
+            )
             if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
                 continue  # the customer's credits pay these invoices: nothing to claim for them
             reminded.update((move, targets[move]) for move in moves)
@@ -364,7 +374,7 @@ class CollectionEngine(models.AbstractModel):
 
         # Activities: the call, or a proposal for the firmer stages.
         event_vals += self._collection_schedule_activities(
-            partner_stage, moves_by_partner, overdue, credits, currency_credits, today
+            partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners)
@@ -526,20 +536,17 @@ class CollectionEngine(models.AbstractModel):
             )
         return totals
 
-    def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage):
+    def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage, charges):
         """Values of the reminder event of ``partner`` for ``moves``: what is overdue
         (``overdue``, see _collection_overdue), less the customer's ``credit``, and the
-        finance charge on it."""
-        company = self.env.company
+        finance charge on it (``charges``: collection.finance.charge's _collection_uncharged)."""
         amount = sum(overdue[move][1] for move in moves)
         credit = min(credit, amount)
         vals = self._collection_event_vals(partner, "reminder", moves, today, stage, amount)
         vals.update(
             amount_credit=credit,
             amount_claimed=amount - credit,
-            finance_charge=company._collection_finance_charge(
-                (overdue[move][1], (today - overdue[move][0]).days) for move in moves
-            ),
+            finance_charge=finance_charge(charges, moves),
         )
         return vals
 
@@ -640,7 +647,7 @@ class CollectionEngine(models.AbstractModel):
 
     # ----------------------------------------------------------- activities
     def _collection_schedule_activities(
-        self, partner_stage, moves_by_partner, overdue, credits, currency_credits, today
+        self, partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
     ):
         """One open activity per customer and kind of stage: the call, or a proposal.
         Returns the values of their events."""
@@ -685,7 +692,6 @@ class CollectionEngine(models.AbstractModel):
         if not due:
             return []
 
-        company = self.env.company
         activity_vals, event_vals = [], []
         fallback = self._collection_default_responsible()
         notes = ActivityNotes(self.env)
@@ -723,9 +729,7 @@ class CollectionEngine(models.AbstractModel):
                         self._collection_currency_totals(
                             moves, overdue, credits[partner], currency_credits[partner]
                         ),
-                        company._collection_finance_charge(
-                            (overdue[move][1], (today - overdue[move][0]).days) for move in moves
-                        ),
+                        finance_charge(charges, moves),
                     ),
                     "user_id": user,
                     "date_deadline": deadline,
@@ -1144,6 +1148,9 @@ class CollectionEngine(models.AbstractModel):
             mailing = self.env["collection.stage"].search(
                 [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
             )
+            charges = engine.env["collection.finance.charge"]._collection_uncharged(
+                company_moves, today
+            )
             claimable_by_partner = defaultdict(list)
             for move in claimable:
                 claimable_by_partner[move.commercial_partner_id].append(move)
@@ -1153,7 +1160,7 @@ class CollectionEngine(models.AbstractModel):
                     credits[partner], group, claimable_by_partner[partner], claimable
                 )
                 vals = engine._collection_reminder_vals(
-                    partner, group, overdue, credit, today, stage
+                    partner, group, overdue, credit, today, stage, charges
                 )
                 if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
                     covered |= partner

@@ -1,3 +1,6 @@
+from collections import defaultdict
+from typing import NamedTuple
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
@@ -60,20 +63,19 @@ class CollectionFinanceCharge(models.AbstractModel):
 
     @api.model
     def _charge_lines(self, partner, today, product, account):
+        """Lines of the finance charge invoice of ``partner``: what _collection_uncharged
+        finds on its overdue invoices that are collected (not excluded, disputed or paid by a
+        plan), in the customer's language."""
         company = self.env.company
         moves = partner._collection_overdue_moves().filtered(
-            lambda m: not m.invoice_line_ids.collection_charge_origin_id
-        )
-        charged = self.env["account.move.line"].search(
-            [
-                ("collection_charge_origin_id", "in", moves.ids),
-                ("parent_state", "!=", "cancel"),
-            ]
-        )
-        # Interest runs on what is past due (the installments due, for payment terms in
-        # several), as the reminders state it; the lines are in the customer's language.
-        overdue = self.env["collection.engine"]._collection_overdue(
-            [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+            lambda m: (
+                not (
+                    m.collection_excluded
+                    or m.collection_disputed
+                    or m.collection_plan_id
+                    or m.commercial_partner_id.collection_excluded
+                )
+            )
         )
         env = self.with_context(lang=partner.lang).env
         rate = company.collection_late_interest_rate
@@ -83,18 +85,8 @@ class CollectionFinanceCharge(models.AbstractModel):
             base["product_id"] = product.id
         if account:
             base["account_id"] = account.id
-        for move in moves:
-            mine = charged.filtered(
-                lambda line, move=move: line.collection_charge_origin_id == move
-            )
-            start = max(
-                [move.collection_overdue_since]
-                + [line.collection_charge_to for line in mine if line.collection_charge_to]
-            )
-            days = (today - start).days
-            due = overdue.get(move, (None, 0.0))[1]
-            interest = company.currency_id.round(due * rate / 100.0 * days / 365.0)
-            if days > 0 and not company.currency_id.is_zero(interest):
+        for move, charge in self._collection_uncharged(moves, today).items():
+            for start, days, interest in charge.interest:
                 lines.append(
                     dict(
                         base,
@@ -113,15 +105,80 @@ class CollectionFinanceCharge(models.AbstractModel):
                         collection_charge_to=today,
                     )
                 )
-            fee_charged = any(line.collection_charge_kind == "fee" for line in mine)
-            if company.collection_late_fee and not fee_charged:
+            if charge.fee:
                 lines.append(
                     dict(
                         base,
                         name=env._("Late fee on %(invoice)s", invoice=move.name),
-                        price_unit=company.collection_late_fee,
+                        price_unit=charge.fee,
                         collection_charge_origin_id=move.id,
                         collection_charge_kind="fee",
                     )
                 )
         return lines
+
+    @api.model
+    def _collection_uncharged(self, moves, today):
+        """{invoice: Charge} what invoicing the finance charges of ``moves`` today adds, read
+        with three queries for any number of invoices; reminders and call notes state it.
+
+        Interest runs on each installment past due, from its due date or from the end of the
+        period an earlier charge invoice (not cancelled) covered; the fee is charged once per
+        invoice. Finance charge invoices themselves bear no charge. Invoices with nothing to
+        add are left out."""
+        company = self.env.company
+        if not moves or not company._collection_has_finance_charge():
+            return {}
+        Line = self.env["account.move.line"]
+        charged_to, fee_charged = {}, set()
+        for origin, kind, charged_until in Line._read_group(
+            [("collection_charge_origin_id", "in", moves.ids), ("parent_state", "!=", "cancel")],
+            ["collection_charge_origin_id", "collection_charge_kind"],
+            ["collection_charge_to:max"],
+        ):
+            if kind == "fee":
+                fee_charged.add(origin)
+            elif charged_until:
+                charged_to[origin] = charged_until
+        charge_invoices = {
+            move
+            for [move] in Line._read_group(
+                [("move_id", "in", moves.ids), ("collection_charge_origin_id", "!=", False)],
+                ["move_id"],
+            )
+        }
+        due_by_start = defaultdict(lambda: defaultdict(float))  # invoice -> start -> amount
+        for move, due, amount in Line._read_group(
+            [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)],
+            ["move_id", "date_maturity:day"],
+            ["amount_residual:sum"],
+        ):
+            if move not in charge_invoices:
+                start = max(due, charged_to.get(move, due))
+                due_by_start[move][start] += amount
+        rate, fee = company.collection_late_interest_rate, company.collection_late_fee
+        currency = company.currency_id
+        result = {}
+        for move, by_start in due_by_start.items():
+            interest = []
+            for start, amount in sorted(by_start.items()):
+                days = (today - start).days
+                value = currency.round(amount * rate / 100.0 * days / 365.0)
+                if days > 0 and not currency.is_zero(value):
+                    interest.append((start, days, value))
+            move_fee = fee if move not in fee_charged else 0.0
+            if interest or move_fee:
+                result[move] = Charge(interest, move_fee)
+        return result
+
+
+class Charge(NamedTuple):
+    """What finance charges an invoice bears: ``interest``, (start, days, amount) of each
+    period, and the ``fee``; in the company currency."""
+
+    interest: list
+    fee: float
+
+    @property
+    def total(self):
+        return sum(amount for _start, _days, amount in self.interest) + self.fee

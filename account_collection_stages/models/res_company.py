@@ -121,13 +121,3 @@ class ResCompany(models.Model):
         """Whether the company charges late interest or a late fee."""
         self.ensure_one()
         return bool(self.collection_late_interest_rate or self.collection_late_fee)
-
-    def _collection_finance_charge(self, items):
-        """Late interest plus the fixed fee of each of ``items``, (amount, days overdue) pairs,
-        added up, in company currency."""
-        self.ensure_one()
-        if not self._collection_has_finance_charge():
-            return 0.0
-        rate, fee = self.collection_late_interest_rate, self.collection_late_fee
-        rounded = self.currency_id.round
-        return sum(rounded(amount * rate / 100.0 * days / 365.0 + fee) for amount, days in items)
