@@ -68,6 +68,44 @@ class TestCollectionMultiCompany(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(self.collection_activities(self.customer), call_1)
 
+    def test_call_about_another_company_invoice_is_logged_in_that_company(self):
+        self._invoice(self.customer, 15)
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
+        self.run_engine()
+        call_2 = self.collection_activities(self.customer).filtered(
+            lambda a: a.collection_stage_id == self.stage_2["call"]
+        )
+        both = self.env(
+            context=dict(
+                self.env.context, allowed_company_ids=(self.company_1 | self.company_2).ids
+            )
+        )
+        self.assertEqual(both.company, self.company_1)
+
+        def log_call(records, **values):
+            with freeze_time(DAY0):
+                action = records.with_env(both).action_collection_log_call()
+                wizard = both[action["res_model"]].browse(action["res_id"])
+                self.assertEqual(wizard.move_ids, move_2)
+                wizard.write(values)
+                wizard.action_confirm()
+            return self.events(self.customer, "call").sorted("id")[-1]
+
+        self.company_2.collection_promise_grace_days = 6
+        call = log_call(call_2, outcome="no_answer")
+        self.assertEqual(call.company_id, self.company_2)
+        self.assertFalse(call_2.exists() and call_2.active, "company 2's call is done")
+        promise_day = DAY0 + timedelta(days=9)
+        call = log_call(
+            move_2, outcome="promise_to_pay", promise_date=promise_day, promise_amount=100.0
+        )
+        self.assertEqual(call.company_id, self.company_2)
+        # Company 2's grace days, not company 1's.
+        self.assertEqual(
+            move_2.collection_hold_until,
+            promise_day + timedelta(days=self.company_2.collection_promise_grace_days),
+        )
+
     def test_customer_exclusion_is_noted_in_each_company(self):
         move_1 = self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 15, company=self.company_2)

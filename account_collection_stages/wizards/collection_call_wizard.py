@@ -19,6 +19,13 @@ class CollectionCallWizard(models.TransientModel):
     _description = "Log a collection call"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+        help="The company whose invoices the call is about: its history, rules and stages.",
+    )
     contact_id = fields.Many2one(
         "res.partner",
         string="Spoke with",
@@ -28,7 +35,7 @@ class CollectionCallWizard(models.TransientModel):
         "account.move",
         string="Invoices",
         domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-        "('state', '=', 'posted'), "
+        "('company_id', '=', company_id), ('state', '=', 'posted'), "
         "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
     )
     activity_id = fields.Many2one("mail.activity", string="Call activity")
@@ -67,31 +74,40 @@ class CollectionCallWizard(models.TransientModel):
         compute="_compute_unreconciled_payment_ids",
     )
 
-    @api.depends("move_ids")
+    @api.depends("move_ids", "company_id")
     def _compute_balance(self):
         for wizard in self:
-            wizard.company_currency_id = self.env.company.currency_id
+            wizard.company_currency_id = wizard.company_id.currency_id
             wizard.balance = sum(wizard.move_ids.mapped("amount_residual_signed"))
 
-    @api.depends("partner_id")
+    @api.depends("partner_id", "company_id")
     def _compute_unreconciled_payment_ids(self):
         for wizard in self:
             wizard.unreconciled_payment_ids = self.env["account.move.line"].search(
                 [
                     ("partner_id", "child_of", wizard.partner_id.ids),
-                    ("company_id", "=", self.env.company.id),
+                    ("company_id", "=", wizard.company_id.id),
                     *unapplied_credit_line_domain(),
                 ]
             )
 
     @api.model
     def _open_for(self, partner, moves=None, activity=None):
+        """The wizard, in the company of ``moves`` or of the call ``activity``'s stage."""
+        company = (
+            moves.company_id
+            if moves
+            else activity and activity.collection_stage_id.company_id or self.env.company
+        )
+        if len(company) > 1:
+            raise UserError(self.env._("Log a call about the invoices of one company at a time."))
         if moves is None:
-            moves = partner._collection_overdue_moves()
+            moves = partner.with_company(company)._collection_overdue_moves()
         contact = partner._collection_call_contact()
-        wizard = self.create(
+        wizard = self.with_company(company).create(
             {
                 "partner_id": partner.id,
+                "company_id": company.id,
                 "contact_id": contact.id,
                 "move_ids": [Command.set(moves.ids)],
                 "activity_id": activity and activity.id,
@@ -144,6 +160,9 @@ class CollectionCallWizard(models.TransientModel):
     # ------------------------------------------------------------------ confirm
     def action_confirm(self):
         self.ensure_one()
+        return self.with_company(self.company_id)._confirm()
+
+    def _confirm(self):
         self._check_input()
         self._check_contact_rules()
         partner = self.partner_id.commercial_partner_id
