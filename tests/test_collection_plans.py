@@ -166,7 +166,8 @@ class TestCollectionPlans(CollectionCase):
         )
         cases = [
             ({"installment_count": 0}, self.move, "at least one installment"),
-            ({"down_payment": 1000.01}, self.move, "more than the total"),
+            ({"down_payment": 1000.01}, self.move, "less than the total"),
+            ({"down_payment": 1000.0}, self.move, "less than the total"),
             ({}, paid, "nothing left to pay"),
             ({}, disputed, "disputed"),
             ({}, self.move | self._invoice(other, 40), "one customer"),

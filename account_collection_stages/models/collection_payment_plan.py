@@ -165,9 +165,12 @@ class CollectionPaymentPlan(models.Model):
         total = sum(moves.mapped("amount_residual"))
         if self.currency_id.compare_amounts(self.down_payment, 0) < 0:
             raise ValidationError(self.env._("The down payment cannot be negative."))
-        if self.currency_id.compare_amounts(self.down_payment, total) > 0:
+        if self.currency_id.compare_amounts(self.down_payment, total) >= 0:
             raise ValidationError(
-                self.env._("The down payment cannot be more than the total of the invoices.")
+                self.env._(
+                    "The down payment must be less than the total of the invoices: the plan "
+                    "spreads the rest over its installments."
+                )
             )
         return total
 
