@@ -88,13 +88,16 @@ class TestCollectionMultiCompany(CollectionCase):
                 wizard = both[action["res_model"]].browse(action["res_id"])
                 self.assertEqual(wizard.move_ids, move_2)
                 wizard.write(values)
-                wizard.action_confirm()
+                self.result = wizard.action_confirm()
             return self.events(self.customer, "call").sorted("id")[-1]
 
         self.company_2.collection_promise_grace_days = 6
         call = log_call(call_2, outcome="no_answer")
         self.assertEqual(call.company_id, self.company_2)
-        self.assertFalse(call_2.exists() and call_2.active, "company 2's call is done")
+        # The next attempt is company 2's call.
+        self.assertEqual(
+            self.collection_activities(self.customer).collection_stage_id, self.stage_2["call"]
+        )
         promise_day = DAY0 + timedelta(days=9)
         call = log_call(
             move_2, outcome="promise_to_pay", promise_date=promise_day, promise_amount=100.0
@@ -105,6 +108,12 @@ class TestCollectionMultiCompany(CollectionCase):
             move_2.collection_hold_until,
             promise_day + timedelta(days=self.company_2.collection_promise_grace_days),
         )
+        # A plan asked for on such a call is company 2's too.
+        move_2.collection_hold_until = False
+        log_call(move_2, outcome="plan_requested")
+        plan = both["collection.payment.plan"].with_context(**self.result["context"]).create({})
+        self.assertEqual(plan.company_id, self.company_2)
+        self.assertEqual(plan.move_ids, move_2)
 
     def test_customer_exclusion_is_noted_in_each_company(self):
         move_1 = self._invoice(self.customer, 15)

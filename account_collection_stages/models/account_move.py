@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 # Payment states of an invoice with nothing left to collect.
 PAID_STATES = ("paid", "in_payment", "reversed")
@@ -227,8 +227,9 @@ class AccountMove(models.Model):
     def _collection_resolve_dispute(self, note):
         """End the dispute of these invoices; the dispute went to a collection manager, who
         alone decides it."""
-        if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
-            raise AccessError(self.env._("Only a collection manager can resolve a dispute."))
+        self.env["collection.event"]._collection_check_manager(
+            self.env._("Only a collection manager can resolve a dispute.")
+        )
         disputed = self.filtered("collection_disputed")
         if not disputed:
             raise UserError(self.env._("These invoices are not disputed."))

@@ -1105,17 +1105,6 @@ class CollectionEngine(models.AbstractModel):
                     records=", ".join(excluded.mapped("display_name")),
                 )
             )
-        unreachable = customers.filtered(
-            lambda c: not c._collection_invoice_contacts().filtered("email")
-        )
-        if unreachable:
-            raise UserError(
-                self.env._(
-                    "%(customers)s has no email address: add one to the customer or to an "
-                    "invoice address first.",
-                    customers=", ".join(unreachable.mapped("display_name")),
-                )
-            )
         silenced = customers.filtered("collection_no_contact")
         if silenced:
             raise UserError(
@@ -1123,6 +1112,15 @@ class CollectionEngine(models.AbstractModel):
                     "%(customers)s asked to stop all contact (cease communication): no reminder "
                     "may be sent.",
                     customers=", ".join(silenced.mapped("display_name")),
+                )
+            )
+        unreachable = customers.filtered("collection_unreachable")
+        if unreachable:
+            raise UserError(
+                self.env._(
+                    "%(customers)s has no email address: add one to the customer or to an "
+                    "invoice address first.",
+                    customers=", ".join(unreachable.mapped("display_name")),
                 )
             )
         if partners is not None:

@@ -156,6 +156,12 @@ class CollectionEvent(models.Model):
             raise AccessError(message)
 
     @api.model
+    def _collection_check_manager(self, message):
+        """Raise ``message`` as an AccessError unless the user is a collection manager."""
+        if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
+            raise AccessError(message)
+
+    @api.model
     def _collection_log_action(self, kind, note, moves=None, partners=None, stage=None):
         """Record an action taken by hand: one event of ``kind`` with ``note`` (text or Markup)
         per company and customer of ``moves``, linked to them, and, for each customer of

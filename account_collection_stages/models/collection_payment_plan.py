@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from .account_move import PAID_STATES
@@ -216,8 +216,9 @@ class CollectionPaymentPlan(models.Model):
         return True
 
     def action_approve(self):
-        if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
-            raise AccessError(self.env._("Only a collection manager can approve a payment plan."))
+        self.env["collection.event"]._collection_check_manager(
+            self.env._("Only a collection manager can approve a payment plan.")
+        )
         for plan in self:
             if plan.state != "to_approve":
                 raise UserError(self.env._("This plan is not waiting for approval."))
@@ -230,9 +231,11 @@ class CollectionPaymentPlan(models.Model):
         return True
 
     def action_cancel(self):
-        cancelled = self.filtered(lambda p: p.state in ("draft", "to_approve", "active"))
-        cancelled.write({"state": "cancelled"})
-        cancelled.activity_unlink(["mail.mail_activity_data_todo"])  # the approval request
+        waiting = self.filtered(lambda p: p.state == "to_approve")
+        self.filtered(lambda p: p.state in ("draft", "to_approve", "active")).write(
+            {"state": "cancelled"}
+        )
+        waiting.activity_unlink(["mail.mail_activity_data_todo"])  # the approval request
         self.move_ids.filtered(lambda m: m.collection_plan_id in self).collection_plan_id = False
         return True
 

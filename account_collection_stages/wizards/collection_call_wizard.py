@@ -4,7 +4,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.account_move import unapplied_credit_line_domain
@@ -150,10 +150,9 @@ class CollectionCallWizard(models.TransientModel):
 
     def _check_contact_rules(self):
         if self.override_reason and self.override_reason.strip():
-            if not self.env.user.has_group("account_collection_stages.group_collection_manager"):
-                raise AccessError(
-                    self.env._("Only a collection manager can override the contact rules.")
-                )
+            self.env["collection.event"]._collection_check_manager(
+                self.env._("Only a collection manager can override the contact rules.")
+            )
             return
         self.env["collection.contact.rules"]._check_call(self.partner_id.commercial_partner_id)
 
@@ -254,6 +253,7 @@ class CollectionCallWizard(models.TransientModel):
             "target": "new",
             "context": {
                 "default_partner_id": partner.id,
+                "default_company_id": self.company_id.id,
                 "default_move_ids": [Command.set(self.move_ids.ids)],
             },
         }
