@@ -5,6 +5,7 @@ from datetime import time, timedelta
 from time import monotonic
 
 import pytz
+from markupsafe import Markup
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
@@ -928,6 +929,7 @@ class CollectionEngine(models.AbstractModel):
             return
         pdfs = self._collection_invoice_documents(events.move_ids)
         Attachment = self.env["ir.attachment"]
+        unreached = self.env["collection.event"]
         for template, group in events.grouped(lambda e: e.stage_id.mail_template_id).items():
             subjects = template._render_field("subject", group.ids, compute_lang=True)
             bodies = template._render_field("body_html", group.ids, compute_lang=True)
@@ -962,8 +964,9 @@ class CollectionEngine(models.AbstractModel):
                 )
                 if not recipients:
                     event.note = self.env._("Not emailed: the customer has no email address.")
+                    unreached |= event
                 event.mail_message_id = message
-        self._collection_ask_for_email(events.filtered(lambda e: not e.mail_message_id.partner_ids))
+        self._collection_ask_for_email(unreached)
 
     def _collection_ask_for_email(self, events):
         """For reminder ``events`` that reached no one (the customer has no email address), a
@@ -986,24 +989,37 @@ class CollectionEngine(models.AbstractModel):
             )
             .mapped("res_id")
         )
+        today = fields.Date.context_today(self)
         fallback = self._collection_default_responsible()
+        vals_list = []
         for event in events:
             partner = event.partner_id
             if partner.id in waiting:
                 continue
             waiting.add(partner.id)
             user = self._collection_responsible(partner, event.move_ids, fallback)
-            partner.activity_schedule(
-                activity_type_id=activity_type.id,
-                user_id=user.id,
-                note=self.with_context(lang=user.lang).env._(
-                    "%(customer)s has no email address, so the overdue reminder of %(invoices)s "
-                    "was not emailed: send it by post (it is in the customer's chatter), or add "
-                    "an email address to the customer or to an invoice address.",
-                    customer=partner.display_name,
-                    invoices=", ".join(event.move_ids.mapped("name")),
-                ),
+            env = self.with_context(lang=user.lang).env
+            vals_list.append(
+                {
+                    "res_id": partner.id,
+                    "res_name": partner.display_name,
+                    "activity_type_id": activity_type.id,
+                    "summary": activity_type.with_env(env).summary,
+                    "note": Markup("<p>%s</p>")
+                    % env._(
+                        "%(customer)s has no email address, so the overdue reminder of "
+                        "%(invoices)s was not emailed: send it by post (it is in the customer's "
+                        "chatter), or add an email address to the customer or to an invoice "
+                        "address.",
+                        customer=partner.display_name,
+                        invoices=", ".join(event.move_ids.mapped("name")),
+                    ),
+                    "user_id": user,
+                    "date_deadline": today,
+                    "collection_stage_id": None,
+                }
             )
+        self._collection_create_activities(vals_list, today)
 
     def _collection_invoice_documents(self, moves):
         """{move id: (file name, content, mimetype)}: each invoice's report, OVERDUE banner and
