@@ -10,7 +10,7 @@ from psycopg2 import OperationalError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, ormcache, split_every
+from odoo.tools import split_every
 
 from .account_move import (
     PAID_STATES,
@@ -83,21 +83,6 @@ class CollectionEngine(models.AbstractModel):
 
     _name = "collection.engine"
     _description = "Collection Engine"
-
-    @api.model
-    @ormcache("table", "columns")
-    def _collection_column_types(self, table, columns):
-        """{column: SQL type} of the ``columns`` of ``table``, for sql_rows.insert_rows."""
-        return dict(
-            self.env.execute_query(
-                SQL(
-                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                    "WHERE attrelid = %s::regclass AND attname IN %s",
-                    table,
-                    columns,
-                )
-            )
-        )
 
     # ------------------------------------------------------------------ run
     @api.model

@@ -94,9 +94,15 @@ def update_rows(model, values):
 
 
 def column_types(env, table, columns):
-    """{column: SQL type} of the ``columns`` of ``table``, read once per registry: a module
-    update that changes a table loads a new registry, with empty caches."""
-    return env["collection.engine"]._collection_column_types(table, tuple(sorted(columns)))
+    """{column: SQL type} of the ``columns`` of ``table``, from the fields of the model whose
+    table it is; a many2many relation table, which has no model, holds ids."""
+    model = next(
+        (model for model in env.registry.values() if model._table == table and model._auto),
+        None,
+    )
+    if model is None:
+        return dict.fromkeys(columns, "int4")
+    return {column: model._fields[column].column_type[1] for column in columns}
 
 
 def array(values, sql_type):
