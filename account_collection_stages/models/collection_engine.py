@@ -190,16 +190,24 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_line_domain(self, today, partners=None):
-        """Receivable lines of customer invoices that are past due and unpaid, and may be chased."""
+        """Receivable lines of customer invoices that are past due and unpaid, and may be chased
+        today: those of _collection_collected_line_domain not on hold."""
+        return [
+            *self._collection_collected_line_domain(today, partners),
+            "|",
+            ("move_id.collection_hold_until", "=", False),
+            ("move_id.collection_hold_until", "<=", today),
+        ]
+
+    def _collection_collected_line_domain(self, today, partners=None):
+        """Receivable lines past due and unpaid of the customer invoices in collection: not
+        excluded, disputed or paid by a payment plan (on hold or not)."""
         domain = [
             ("company_id", "=", self.env.company.id),
             ("move_id.payment_state", "not in", PAID_STATES),
             ("move_id.collection_excluded", "=", False),
             ("move_id.collection_disputed", "=", False),
             ("move_id.collection_plan_id", "=", False),
-            "|",
-            ("move_id.collection_hold_until", "=", False),
-            ("move_id.collection_hold_until", "<=", today),
             ("move_id.commercial_partner_id.collection_excluded", "=", False),
             *past_due_invoice_line_domain(today),
         ]

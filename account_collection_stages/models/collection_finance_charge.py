@@ -39,8 +39,9 @@ class CollectionFinanceCharge(models.AbstractModel):
         if not lines:
             raise UserError(
                 self.env._(
-                    "Nothing to charge: %(partner)s has no overdue invoice, or its finance "
-                    "charges up to today are already invoiced.",
+                    "Nothing to charge: %(partner)s has no overdue invoice in collection "
+                    "(excluded, disputed and payment plan invoices bear no charge), or its "
+                    "finance charges up to today are already invoiced.",
                     partner=partner.display_name,
                 )
             )
@@ -64,19 +65,14 @@ class CollectionFinanceCharge(models.AbstractModel):
     @api.model
     def _charge_lines(self, partner, today, product, account):
         """Lines of the finance charge invoice of ``partner``: what _collection_uncharged
-        finds on its overdue invoices that are collected (not excluded, disputed or paid by a
-        plan), in the customer's language."""
+        finds on its overdue invoices in collection (not excluded, disputed or paid by a plan),
+        in the customer's language."""
         company = self.env.company
-        moves = partner._collection_overdue_moves().filtered(
-            lambda m: (
-                not (
-                    m.collection_excluded
-                    or m.collection_disputed
-                    or m.collection_plan_id
-                    or m.commercial_partner_id.collection_excluded
-                )
-            )
+        engine = self.env["collection.engine"]
+        overdue = engine._collection_overdue(
+            engine._collection_collected_line_domain(today, partner)
         )
+        moves = self.env["account.move"].browse([move.id for move in overdue])
         env = self.with_context(lang=partner.lang).env
         rate = company.collection_late_interest_rate
         lines = []

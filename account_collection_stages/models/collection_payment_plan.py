@@ -118,6 +118,44 @@ class CollectionPaymentPlan(models.Model):
                     customer=self.partner_id.commercial_partner_id.display_name,
                 )
             )
+        if len(moves.currency_id) > 1:
+            raise ValidationError(self.env._("A plan covers invoices in one currency only."))
+        self._check_plan_current()
+        if self.installment_count <= 0:
+            raise ValidationError(self.env._("A plan needs at least one installment."))
+        total = sum(moves.mapped("amount_residual"))
+        if self.currency_id.compare_amounts(self.down_payment, 0) < 0:
+            raise ValidationError(self.env._("The down payment cannot be negative."))
+        if self.currency_id.compare_amounts(self.down_payment, total) >= 0:
+            raise ValidationError(
+                self.env._(
+                    "The down payment must be less than the total of the invoices: the plan "
+                    "spreads the rest over its installments."
+                )
+            )
+        return total
+
+    def _check_plan_current(self):
+        """What may change between the confirmation of the plan and its approval: its invoices
+        paid, disputed or put in another plan, its first payment date past."""
+        self.ensure_one()
+        moves = self.move_ids
+        paid = moves.filtered(lambda m: m.payment_state in PAID_STATES or m.state != "posted")
+        if paid:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s has nothing left to pay.",
+                    invoices=", ".join(paid.mapped("display_name")),
+                )
+            )
+        disputed = moves.filtered("collection_disputed")
+        if disputed:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s is disputed: resolve the dispute before agreeing on a plan.",
+                    invoices=", ".join(disputed.mapped("display_name")),
+                )
+            )
         others = self.search(
             [
                 ("id", "!=", self.id),
@@ -142,37 +180,6 @@ class CollectionPaymentPlan(models.Model):
                     date=format_date(self.env, self.first_date),
                 )
             )
-        if len(moves.currency_id) > 1:
-            raise ValidationError(self.env._("A plan covers invoices in one currency only."))
-        paid = moves.filtered(lambda m: m.payment_state in PAID_STATES or m.state != "posted")
-        if paid:
-            raise ValidationError(
-                self.env._(
-                    "%(invoices)s has nothing left to pay.",
-                    invoices=", ".join(paid.mapped("display_name")),
-                )
-            )
-        disputed = moves.filtered("collection_disputed")
-        if disputed:
-            raise ValidationError(
-                self.env._(
-                    "%(invoices)s is disputed: resolve the dispute before agreeing on a plan.",
-                    invoices=", ".join(disputed.mapped("display_name")),
-                )
-            )
-        if self.installment_count <= 0:
-            raise ValidationError(self.env._("A plan needs at least one installment."))
-        total = sum(moves.mapped("amount_residual"))
-        if self.currency_id.compare_amounts(self.down_payment, 0) < 0:
-            raise ValidationError(self.env._("The down payment cannot be negative."))
-        if self.currency_id.compare_amounts(self.down_payment, total) >= 0:
-            raise ValidationError(
-                self.env._(
-                    "The down payment must be less than the total of the invoices: the plan "
-                    "spreads the rest over its installments."
-                )
-            )
-        return total
 
     # ---------------------------------------------------------------- schedule
     def _schedule(self, total):
@@ -222,7 +229,7 @@ class CollectionPaymentPlan(models.Model):
         for plan in self:
             if plan.state != "to_approve":
                 raise UserError(self.env._("This plan is not waiting for approval."))
-            plan._check_plan()  # the invoices, or the dates, may have changed since
+            plan._check_plan_current()
             plan.approved_by_id = self.env.user
             plan.activity_feedback(
                 ["mail.mail_activity_data_todo"], feedback=self.env._("Plan approved.")
