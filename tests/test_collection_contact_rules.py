@@ -50,6 +50,31 @@ class TestCollectionContactRules(CollectionCase):
             self.call(at(6, 18))
         self.call(at(7, 8))
 
+    def test_a_call_is_judged_at_the_time_it_was_made(self):
+        # Made at 20:55, logged at 21:05, after the calling hours.
+        self.call(at(0, 21, 5), call_time=at(0, 20, 55))
+        self.assertEqual(self.events(self.consumer, "call").call_time, at(0, 20, 55))
+        with self.assertRaisesRegex(UserError, "in the future"):
+            self.call(at(0, 21, 5), call_time=at(0, 21, 30))
+
+    def test_calls_the_customer_makes(self):
+        self.call(at(0, 10), "refused")
+        # The customer calls back the next day: logged, though no call may be placed to it.
+        self.call(at(1, 10), "refused", inbound=True)
+        self.assertTrue(self.events(self.consumer, "call").sorted("id")[-1].call_inbound)
+        # That was a conversation too: 7 days from it.
+        with self.assertRaisesRegex(UserError, "a conversation about the debt on 03/03/2026"):
+            self.call(at(7, 9))
+        self.call(at(8, 9))
+
+    def test_only_placed_calls_count_to_seven(self):
+        for offset, hour in ((0, 9), (0, 11), (0, 15), (1, 9), (1, 14), (2, 10)):
+            self.call(at(offset, hour))
+        self.call(at(2, 12), "left_message", inbound=True)
+        self.call(at(2, 16))  # the seventh placed
+        with self.assertRaisesRegex(UserError, "7 calls"):
+            self.call(at(3, 10))
+
     def test_calling_hours_in_the_customer_time_zone(self):
         new_york = self._customer("John Roe", is_company=False, tz="America/New_York")
         self._invoice(new_york, 40)

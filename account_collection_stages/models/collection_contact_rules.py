@@ -31,13 +31,14 @@ class CollectionContactRules(models.AbstractModel):
 
     @api.model
     def _recent_calls(self, partners, now):
-        """{partner: calls made to it in the last 7 days, newest first}, in one query."""
+        """{partner: its calls of the 7 days before ``now``, newest first}, in one query."""
         calls = self.env["collection.event"].search(
             [
                 ("partner_id", "in", partners.ids),
                 ("kind", "=", "call"),
                 ("call_outcome", "!=", False),
                 ("call_time", ">", now - timedelta(days=WINDOW_DAYS)),
+                ("call_time", "<", now),
             ],
             order="call_time desc, id desc",
         )
@@ -58,11 +59,12 @@ class CollectionContactRules(models.AbstractModel):
         if recent_calls is None:
             recent_calls = self._recent_calls(partner, now)
         attempts = recent_calls.get(partner, self.env["collection.event"])
-        if len(attempts) >= MAX_CALLS:
-            candidate = attempts[MAX_CALLS - 1].call_time + timedelta(days=WINDOW_DAYS)
+        placed = attempts.filtered(lambda e: not e.call_inbound)  # the customer's own don't count
+        if len(placed) >= MAX_CALLS:
+            candidate = placed[MAX_CALLS - 1].call_time + timedelta(days=WINDOW_DAYS)
             if candidate > allowed:
                 allowed = candidate
-                reason = self.env._("%(count)s calls in the last 7 days", count=len(attempts))
+                reason = self.env._("%(count)s calls in the last 7 days", count=len(placed))
         talks = attempts.filtered(lambda e: e.call_outcome in CONVERSATION_OUTCOMES)
         if talks:
             # The day of the conversation counts as the first of the 7 days.

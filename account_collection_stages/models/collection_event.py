@@ -66,6 +66,11 @@ class CollectionEvent(models.Model):
         help="Outcome of a call that was made; empty for a call that was only scheduled.",
     )
     call_time = fields.Datetime(help="When the call was made.")
+    call_inbound = fields.Boolean(
+        string="Customer called",
+        help="The customer made the call. The contact rules limit the calls placed to the "
+        "customer, not those it makes; a conversation counts either way.",
+    )
     contact_id = fields.Many2one("res.partner")
     promise_date = fields.Date()
     promise_amount = fields.Monetary()

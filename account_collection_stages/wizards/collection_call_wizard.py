@@ -39,6 +39,17 @@ class CollectionCallWizard(models.TransientModel):
         "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
     )
     activity_id = fields.Many2one("mail.activity", string="Call activity")
+    call_time = fields.Datetime(
+        string="Call at",
+        required=True,
+        default=fields.Datetime.now,
+        help="When the call was made: the contact rules are those of that moment.",
+    )
+    inbound = fields.Boolean(
+        string="The customer called",
+        help="The contact rules limit the calls placed to the customer: a call the customer "
+        "makes is logged whatever they say.",
+    )
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
     promise_date = fields.Date()
     promise_amount = fields.Monetary()
@@ -127,6 +138,8 @@ class CollectionCallWizard(models.TransientModel):
     # ------------------------------------------------------------------ checks
     def _check_input(self):
         today = fields.Date.context_today(self)
+        if self.call_time > fields.Datetime.now():
+            raise UserError(self.env._("Log a call once it is made: its time is in the future."))
         if not self.move_ids and self.outcome in ("promise_to_pay", "plan_requested", "dispute"):
             raise UserError(self.env._("Choose the invoices the call was about."))
         if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
@@ -149,12 +162,16 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(self.env._("Who is the right contact? Choose or create them."))
 
     def _check_contact_rules(self):
+        if self.inbound:
+            return
         if self.override_reason and self.override_reason.strip():
             self.env["collection.event"]._collection_check_manager(
                 self.env._("Only a collection manager can override the contact rules.")
             )
             return
-        self.env["collection.contact.rules"]._check_call(self.partner_id.commercial_partner_id)
+        self.env["collection.contact.rules"]._check_call(
+            self.partner_id.commercial_partner_id, self.call_time
+        )
 
     # ------------------------------------------------------------------ confirm
     def action_confirm(self):
@@ -165,7 +182,6 @@ class CollectionCallWizard(models.TransientModel):
         self._check_input()
         self._check_contact_rules()
         partner = self.partner_id.commercial_partner_id
-        now = fields.Datetime.now()
         note = self.note or Markup()
         if self.override_reason:
             # Added to the call's own note, which stays.
@@ -180,7 +196,8 @@ class CollectionCallWizard(models.TransientModel):
                 "kind": "call",
                 "move_ids": [Command.set(self.move_ids.ids)],
                 "call_outcome": self.outcome,
-                "call_time": now,
+                "call_time": self.call_time,
+                "call_inbound": self.inbound,
                 "contact_id": self.contact_id.id,
                 "note": note,
                 "amount_overdue": self.balance,
