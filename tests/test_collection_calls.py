@@ -106,6 +106,10 @@ class TestCollectionCalls(CollectionCase):
         self.assertTrue(
             todo.user_id.has_group("account_collection_stages.group_collection_manager")
         )
+        # Disputed again before the manager decides: refused, the first reason stays.
+        with self.assertRaisesRegex(UserError, "disputed already .Goods arrived damaged."):
+            self.call("dispute", when=NOON + timedelta(hours=1), dispute_reason="Late delivery")
+        self.assertEqual(self.move.collection_dispute_reason, "Goods arrived damaged")
         self.run_engine()
         self.assertFalse(self.reminders(self.customer))
         clerk = new_test_user(self.env, "dispute_clerk", groups="account.group_account_invoice")
@@ -181,6 +185,14 @@ class TestCollectionCalls(CollectionCase):
             ]
         )
         self.assertIn(f"{payment.move_id.name} (03/02/2026: $&nbsp;1,000.00)", str(todo.note))
+        # Said again on a later call: the same To-Do, up to date.
+        self.call("already_paid", when=NOON + timedelta(hours=1))
+        self.assertEqual(
+            self.customer.activity_ids.filtered(
+                lambda a: a.summary == "Check the customer's payment"
+            ),
+            todo,
+        )
 
     def test_bad_promises_are_refused_and_nothing_is_written(self):
         cases = [

@@ -158,6 +158,16 @@ class CollectionCallWizard(models.TransientModel):
                 )
         if self.outcome == "dispute" and not (self.dispute_reason or "").strip():
             raise UserError(self.env._("Say what the customer disputes."))
+        disputed = self.move_ids.filtered("collection_disputed")
+        if self.outcome == "dispute" and disputed:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s is disputed already (%(reason)s): a collection manager "
+                    "resolves that dispute first.",
+                    invoices=", ".join(disputed.mapped("display_name")),
+                    reason="; ".join(set(disputed.mapped("collection_dispute_reason"))),
+                )
+            )
         if self.outcome == "wrong_contact" and not self.right_contact_id:
             raise UserError(self.env._("Who is the right contact? Choose or create them."))
 
@@ -300,16 +310,22 @@ class CollectionCallWizard(models.TransientModel):
             )
             for line in payments
         ) or self.env._("none found")
-        partner.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Check the customer's payment"),
-            note=self.env._(
-                "The customer says %(invoices)s is paid. Unreconciled payments: %(payments)s",
-                invoices=", ".join(self.move_ids.mapped("name")),
-                payments=lines,
-            ),
-            user_id=self.env.user.id,
+        summary = self.env._("Check the customer's payment")
+        note = self.env._(
+            "The customer says %(invoices)s is paid. Unreconciled payments: %(payments)s",
+            invoices=", ".join(self.move_ids.mapped("name")),
+            payments=lines,
         )
+        # One such To-Do at a time: a second call saying so brings the open one up to date.
+        todo = partner.activity_ids.filtered(
+            lambda a: a.summary == summary and a.user_id == self.env.user
+        )[:1]
+        if todo:
+            todo.note = note
+        else:
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=self.env.user.id
+            )
 
     def _schedule_next_call(self, partner, contact):
         """A new call activity on the first day the contact rules allow, tomorrow at the
