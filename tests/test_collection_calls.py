@@ -185,7 +185,7 @@ class TestCollectionCalls(CollectionCase):
             ]
         )
         self.assertIn(f"{payment.move_id.name} (03/02/2026: $&nbsp;1,000.00)", str(todo.note))
-        # Said again on a later call: the same To-Do, up to date.
+        # Said again on a later call: added to the same To-Do.
         self.call("already_paid", when=NOON + timedelta(hours=1))
         self.assertEqual(
             self.customer.activity_ids.filtered(
@@ -193,6 +193,7 @@ class TestCollectionCalls(CollectionCase):
             ),
             todo,
         )
+        self.assertEqual(str(todo.note).count("The customer says"), 2)
 
     def test_bad_promises_are_refused_and_nothing_is_written(self):
         cases = [

@@ -56,6 +56,9 @@ class TestCollectionContactRules(CollectionCase):
         self.assertEqual(self.events(self.consumer, "call").call_time, at(0, 20, 55))
         with self.assertRaisesRegex(UserError, "in the future"):
             self.call(at(0, 21, 5), call_time=at(0, 21, 30))
+        # Nor before the last call logged: the rules would not see that one.
+        with self.assertRaisesRegex(UserError, "in the order they are made"):
+            self.call(at(1, 10), call_time=at(0, 20, 50))
 
     def test_calls_the_customer_makes(self):
         self.call(at(0, 10), "refused")

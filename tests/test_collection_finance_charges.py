@@ -126,9 +126,13 @@ class TestCollectionFinanceCharges(CollectionCase):
         self._charge_settings(fee=40.0)
         excluded = self._invoice(self.customer, 73)
         excluded.collection_excluded = True
+        disputed = self._invoice(self.customer, 73)
+        disputed.collection_disputed = True
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.customer.action_collection_finance_charges()
+        # On hold (a promise to pay), interest runs all the same.
         collected = self._invoice(self.customer, 73)
+        collected.collection_hold_until = DAY0 + timedelta(days=5)
         self.assertEqual(
             self._charge_invoice().invoice_line_ids.collection_charge_origin_id, collected
         )

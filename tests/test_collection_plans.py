@@ -213,6 +213,14 @@ class TestCollectionPlans(CollectionCase):
         plan.action_cancel()
         self.assertFalse(plan.activity_ids, "the approval request goes with the plan")
 
+    def test_approval_after_a_payment_meanwhile(self):
+        plan = self.plan(installment_count=2, down_payment=300.0)
+        plan.action_confirm()
+        self._pay(self.move, amount=800.0, day=DAY0)
+        plan.action_approve()
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(plan.amount_total, 1000.0)
+
     def test_plan_from_a_call(self):
         self.rate(self.customer, "good")
         with freeze_time(DAY0):

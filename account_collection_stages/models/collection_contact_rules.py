@@ -38,7 +38,7 @@ class CollectionContactRules(models.AbstractModel):
                 ("kind", "=", "call"),
                 ("call_outcome", "!=", False),
                 ("call_time", ">", now - timedelta(days=WINDOW_DAYS)),
-                ("call_time", "<", now),
+                ("call_time", "<=", now),
             ],
             order="call_time desc, id desc",
         )

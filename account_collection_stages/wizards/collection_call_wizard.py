@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, formatLang
+from odoo.tools import format_date, format_datetime, formatLang
 
 from ..models.account_move import unapplied_credit_line_domain
 from ..models.collection_contact_rules import CALL_WINDOW
@@ -140,6 +140,23 @@ class CollectionCallWizard(models.TransientModel):
         today = fields.Date.context_today(self)
         if self.call_time > fields.Datetime.now():
             raise UserError(self.env._("Log a call once it is made: its time is in the future."))
+        last = self.env["collection.event"].search(
+            [
+                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("kind", "=", "call"),
+                ("call_time", "!=", False),
+            ],
+            order="call_time desc",
+            limit=1,
+        )
+        if last and self.call_time < last.call_time:
+            raise UserError(
+                self.env._(
+                    "Calls are logged in the order they are made: this one is before the last "
+                    "call logged for the customer, on %(time)s.",
+                    time=format_datetime(self.env, last.call_time),
+                )
+            )
         if not self.move_ids and self.outcome in ("promise_to_pay", "plan_requested", "dispute"):
             raise UserError(self.env._("Choose the invoices the call was about."))
         if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
@@ -165,7 +182,7 @@ class CollectionCallWizard(models.TransientModel):
                     "%(invoices)s is disputed already (%(reason)s): a collection manager "
                     "resolves that dispute first.",
                     invoices=", ".join(disputed.mapped("display_name")),
-                    reason="; ".join(set(disputed.mapped("collection_dispute_reason"))),
+                    reason="; ".join(sorted(set(disputed.mapped("collection_dispute_reason")))),
                 )
             )
         if self.outcome == "wrong_contact" and not self.right_contact_id:
@@ -193,7 +210,7 @@ class CollectionCallWizard(models.TransientModel):
         self._check_contact_rules()
         partner = self.partner_id.commercial_partner_id
         note = self.note or Markup()
-        if self.override_reason:
+        if self.override_reason and not self.inbound:
             # Added to the call's own note, which stays.
             note += Markup("<p>%s</p>") % self.env._(
                 "Contact rules overridden by %(user)s: %(reason)s",
@@ -208,6 +225,7 @@ class CollectionCallWizard(models.TransientModel):
                 "call_outcome": self.outcome,
                 "call_time": self.call_time,
                 "call_inbound": self.inbound,
+                "date": fields.Date.context_today(self, self.call_time),
                 "contact_id": self.contact_id.id,
                 "note": note,
                 "amount_overdue": self.balance,
@@ -316,12 +334,17 @@ class CollectionCallWizard(models.TransientModel):
             invoices=", ".join(self.move_ids.mapped("name")),
             payments=lines,
         )
-        # One such To-Do at a time: a second call saying so brings the open one up to date.
+        # One such To-Do at a time: a second call saying so is added to the open one.
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
         todo = partner.activity_ids.filtered(
-            lambda a: a.summary == summary and a.user_id == self.env.user
+            lambda a: (
+                a.activity_type_id == todo_type
+                and a.summary == summary
+                and a.user_id == self.env.user
+            )
         )[:1]
         if todo:
-            todo.note = note
+            todo.note = (todo.note or Markup()) + Markup("<p>%s</p>") % note
         else:
             partner.activity_schedule(
                 "mail.mail_activity_data_todo", summary=summary, note=note, user_id=self.env.user.id
