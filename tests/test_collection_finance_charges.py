@@ -122,6 +122,27 @@ class TestCollectionFinanceCharges(CollectionCase):
         # half fell due 30 days after the first.
         self.assertEqual(lines.mapped("price_unit"), [73.0, 43.0])
 
+    def test_charges_are_invoiced_in_the_company_currency(self):
+        self._charge_settings(fee=40.0)
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self._invoice(self.customer, 73, amount=3650.0)
+        # The first sales journal now, the default for new invoices.
+        self.env["account.journal"].create(
+            {
+                "name": "Sales in euros",
+                "code": "SEUR",
+                "type": "sale",
+                "currency_id": euro.id,
+                "sequence": 0,
+                "default_account_id": self.company_data["default_account_revenue"].id,
+            }
+        )
+        charge = self._charge_invoice()
+        self.assertEqual(charge.currency_id, self.env.company.currency_id)
+        self.assertNotEqual(charge.journal_id.currency_id, euro)
+        self.assertEqual(charge.amount_total, 113.0)
+
     def test_invoices_out_of_collection_bear_no_charge(self):
         self._charge_settings(fee=40.0)
         excluded = self._invoice(self.customer, 73)

@@ -45,11 +45,32 @@ class CollectionFinanceCharge(models.AbstractModel):
                     partner=partner.display_name,
                 )
             )
+        # The charges are in the company currency: a sales journal in another one would read
+        # them as its own.
+        journal = self.env["account.journal"].search(
+            [
+                ("company_id", "=", company.id),
+                ("type", "=", "sale"),
+                ("currency_id", "in", (False, company.currency_id.id)),
+            ],
+            limit=1,
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Finance charges are invoiced in %(currency)s: %(company)s needs a sales "
+                    "journal in that currency.",
+                    currency=company.currency_id.name,
+                    company=company.name,
+                )
+            )
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
                 "partner_id": partner.id,
                 "company_id": company.id,
+                "journal_id": journal.id,
+                "currency_id": company.currency_id.id,
                 "invoice_date": today,
                 "invoice_line_ids": [Command.create(vals) for vals in lines],
             }
