@@ -37,6 +37,19 @@ class CollectionCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _split_terms(cls, days):
+        """Payment terms of two installments: half at once, half ``days`` later."""
+        return cls.env["account.payment.term"].create(
+            {
+                "name": f"Half now, half in {days} days",
+                "line_ids": [
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": days}),
+                ],
+            }
+        )
+
+    @classmethod
     def _invoice(cls, partner, days_overdue, amount=1000.0, company=None, post=True):
         """A customer invoice due ``days_overdue`` days before DAY0 (immediate payment)."""
         return cls.init_invoice(

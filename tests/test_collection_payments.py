@@ -61,16 +61,7 @@ class TestCollectionPayments(CollectionCase):
         self.assertFalse(self.collection_activities(self.customer))
 
     def test_installments_only_claim_what_is_due(self):
-        terms = self.env["account.payment.term"].create(
-            {
-                "name": "Half now, half in 60 days",
-                "line_ids": [
-                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 0}),
-                    (0, 0, {"value": "percent", "value_amount": 50.0, "nb_days": 60}),
-                ],
-            }
-        )
-        self.customer.property_payment_term_id = terms
+        self.customer.property_payment_term_id = self._split_terms(60)
         move = self._invoice(self.customer, 35)
         self.run_engine()
         self.assertEqual(move.collection_stage_id, self.stage["call"])
