@@ -18,6 +18,7 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_templates_activity_assigned.xml",
         "data/collection_stage_data.xml",
         "data/ir_cron_data.xml",
         "report/account_invoice_report.xml",

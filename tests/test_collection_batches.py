@@ -91,9 +91,10 @@ class TestCollectionBatches(CollectionCase):
             if customer in second:
                 self.assertFalse(self.events(customer), customer.name)
                 self.assertFalse(customer.invoice_ids.collection_stage_id, customer.name)
-        # The next run does the rest, in two batches: one reminder and one email each.
+        # The next run does the rest, in two batches, and ends with a commit of its own (the
+        # notifications of the activities it assigned): one reminder and one email each.
         run()
-        self.assertEqual(len(commits), 3)
+        self.assertEqual(len(commits), 4)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)

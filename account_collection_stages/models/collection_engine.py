@@ -108,7 +108,6 @@ class CollectionEngine(models.AbstractModel):
         ]
         total = sum(len(ids) for _company, ids in queue)
         done = 0
-        mail_queue = self.env.ref("mail.ir_cron_mail_scheduler_action")
         for company, partner_ids in queue:
             company_engine = engine.with_company(company).with_context(
                 allowed_company_ids=company.ids
@@ -131,10 +130,17 @@ class CollectionEngine(models.AbstractModel):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
                 if commit and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains.
-                    mail_queue._trigger()
+                    self._collection_end_run(commit)
                     return
-        if done:
-            mail_queue._trigger()
+        self._collection_end_run(commit)
+
+    @api.model
+    def _collection_end_run(self, commit):
+        """Tell the users of the activities the run assigned them, and send the emails."""
+        self.env["mail.activity"]._collection_notify_assigned()
+        if commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
 
     @api.model
     def _collection_queue(self, today):
@@ -799,6 +805,8 @@ class CollectionEngine(models.AbstractModel):
                     res_model="res.partner",
                     automated=False,
                     active=True,
+                    # Told by _collection_notify_assigned, at the end of the run.
+                    collection_notify_pending=vals["user_id"] != self.env.user or None,
                 )
                 for vals in vals_list
             ],

@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Activities listed in one notification, at most; the others are counted.
+NOTIFY_LIST_LIMIT = 100
 
 
 class MailActivity(models.Model):
@@ -10,6 +14,14 @@ class MailActivity(models.Model):
         index="btree_not_null",
         ondelete="set null",
         help="Stage of the collection ladder that scheduled this activity.",
+    )
+    collection_notify_pending = fields.Boolean(
+        string="Assignment not notified yet",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Scheduled by the daily collection run for someone else, who has not been told "
+        "yet (True, else empty).",
     )
 
     def action_collection_log_call(self):
@@ -28,3 +40,63 @@ class MailActivity(models.Model):
             "views": [(False, "form")],
             "view_mode": "form",
         }
+
+    @api.model
+    def _collection_notify_assigned(self):
+        """Tell each user about the activities the daily collection run assigned to them and
+        they have not been told of: one notification per user (in the inbox or by email, as
+        the user chose), where mail.activity's create() sends one per activity.
+
+        The notifications are queued in the current transaction, with the activities marked
+        as told: a run that dies before its commit tells nobody, the next one tells everyone."""
+        self.env.flush_all()
+        pending = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("collection_notify_pending", "=", True)], order="user_id, date_deadline, id")
+        )
+        if not pending:
+            return
+        for user in pending.user_id:
+            activities = pending.filtered(lambda a, u=user: a.user_id == u and a.active)
+            if activities:
+                activities.with_context(lang=user.lang or None)._collection_notify(user)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE mail_activity SET collection_notify_pending = NULL WHERE id IN %s",
+                tuple(pending.ids),
+            )
+        )
+        pending.invalidate_recordset(["collection_notify_pending"])
+
+    def _collection_notify(self, user):
+        """Notify ``user`` of these activities, all assigned to them, in one message."""
+        env = self.env
+        shown = self[:NOTIFY_LIST_LIMIT]
+        base_url = user.get_base_url()
+        Thread = env["mail.thread"]
+        links = {
+            activity: base_url
+            + Thread._notify_get_action_link(
+                "view", model=activity.res_model, res_id=activity.res_id
+            )
+            for activity in shown
+        }
+        body = env["ir.qweb"]._render(
+            "account_collection_stages.message_collection_activities_assigned",
+            {
+                "activities": shown,
+                "links": links,
+                "more": len(self) > len(shown)
+                and env._(
+                    "And %(count)s more, listed in your activities.", count=len(self) - len(shown)
+                ),
+            },
+            minimal_qcontext=True,
+        )
+        Thread.message_notify(
+            partner_ids=user.partner_id.ids,
+            body=body,
+            subject=env._("Collection activities assigned to you (%(count)s)", count=len(self)),
+            email_layout_xmlid="mail.mail_notification_layout",
+        )

@@ -1,0 +1,97 @@
+"""The daily run tells the users it assigned collection activities to: once per run."""
+
+from datetime import timedelta
+
+from odoo.tests import new_test_user, tagged
+
+from .common import DAY0, MODULE, CollectionCase
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestCollectionAssignments(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("es_ES")
+        cls.env["ir.module.module"]._load_module_terms([MODULE], ["es_ES"], overwrite=True)
+        cls.collector = new_test_user(
+            cls.env,
+            login="collector",
+            name="Carla Collector",
+            email="carla@company.example.com",
+            groups="account.group_account_invoice",
+            notification_type="email",
+            lang="es_ES",
+        )
+        cls.customer.collection_responsible_id = cls.collector
+        cls.other = cls._customer("Gemini Furniture", collection_responsible_id=cls.collector.id)
+
+    def told(self):
+        """The notifications the collector got, newest first."""
+        return (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("message_type", "=", "user_notification"),
+                    ("partner_ids", "in", self.collector.partner_id.ids),
+                ]
+            )
+        )
+
+    def test_one_notification_per_run_for_all_the_activities(self):
+        self._invoice(self.customer, 35)  # a call
+        self._invoice(self.other, 95)  # a collection agency proposal
+        self.run_engine()
+        told = self.told()
+        self.assertEqual(len(told), 1)
+        body = str(told.body)
+        self.assertIn("Azure Interior", body)
+        self.assertIn("Gemini Furniture", body)
+        self.assertIn(f"res_id={self.other.id}", body)
+        # In the collector's language, by email as the collector chose.
+        self.assertEqual(told.subject, "Actividades de cobro asignadas a usted (2)")
+        self.assertIn("Cliente", body)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", told.id)])
+        self.assertEqual(mail.recipient_ids, self.collector.partner_id)
+
+        self.run_engine()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(self.told(), told, "nothing new assigned: nothing new said")
+
+        # A new customer to call, a week later: only it is in the new notification.
+        third = self._customer("Lumber Inc", collection_responsible_id=self.collector.id)
+        self._invoice(third, 28)
+        self.run_engine(DAY0 + timedelta(days=7))
+        new = self.told() - told
+        self.assertEqual(len(new), 1)
+        self.assertIn("Lumber Inc", str(new.body))
+        self.assertNotIn("Azure Interior", str(new.body))
+
+    def test_nobody_is_told_of_their_own_activities_or_of_done_ones(self):
+        third = self._customer("Lumber Inc", collection_responsible_id=self.collector.id)
+        for customer in (self.customer, self.other, third):
+            self._invoice(customer, 35)
+        # The run's own user is not told; an activity done before the end of the run is left
+        # out (here: marked done between the decision and the notification).
+        self.customer.collection_responsible_id = self.env.ref("base.user_root")
+        Activity = type(self.env["mail.activity"])
+        notify = Activity._collection_notify_assigned
+
+        def done_first(activities):
+            self.collection_activities(self.other).action_feedback("Called already")
+            return notify(activities)
+
+        self.patch(Activity, "_collection_notify_assigned", done_first)
+        self.run_engine()
+        told = self.told()
+        self.assertEqual(len(told), 1)
+        self.assertIn("Lumber Inc", str(told.body))
+        self.assertNotIn("Gemini Furniture", str(told.body))
+        self.assertNotIn("Azure Interior", str(told.body))
+        self.assertEqual(told.subject, "Actividades de cobro asignadas a usted (1)")
+        self.assertFalse(
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search_count([("collection_notify_pending", "=", True)])
+        )
