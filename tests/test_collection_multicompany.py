@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -159,3 +160,32 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertTrue(other)
         with self.assertRaises(AccessError):
             other.with_user(clerk).read(["amount_claimed"])
+
+    def test_each_company_judges_the_customer_by_its_own_invoices(self):
+        on_time = self._invoice(self.customer, 100)
+        late = self._invoice(self.customer, 150, company=self.company_2)
+        with freeze_time(DAY0):
+            self._pay(on_time, day=DAY0 - timedelta(days=100))
+            self._pay(late, day=DAY0 - timedelta(days=150 - 60))
+        customer_1 = self.customer.with_company(self.company_1)
+        customer_2 = self.customer.with_company(self.company_2)
+        self.assertEqual(customer_1.collection_on_time_ratio, 100.0)
+        self.assertEqual(customer_1.collection_payment_rating, "good")
+        self.assertEqual(customer_2.collection_avg_days_late, 60.0)
+        self.assertEqual(customer_2.collection_payment_rating, "poor")
+
+        # A plan of the second company's invoices, made from the first company, is judged on
+        # the second company's history: it waits for a manager's approval.
+        open_2 = self._invoice(self.customer, 40, company=self.company_2)
+        with freeze_time(DAY0):
+            plan = self.env["collection.payment.plan"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_2.id,
+                    "move_ids": [Command.set(open_2.ids)],
+                    "first_date": DAY0 + timedelta(days=1),
+                }
+            )
+            self.assertEqual(plan.payment_rating, "poor")
+            plan.action_confirm()
+        self.assertEqual(plan.state, "to_approve")

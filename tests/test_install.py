@@ -25,7 +25,7 @@ class TestInstall(TransactionCase):
     def test_installed(self):
         module = self.env["ir.module.module"].search([("name", "=", MODULE)])
         self.assertEqual(module.state, "installed")
-        self.assertEqual(module.latest_version, "18.0.1.0.0")
+        self.assertEqual(module.latest_version, "18.0.1.1.0")
 
     def test_actions_open(self):
         actions = self._our_records("ir.actions.act_window")

@@ -1,3 +1,4 @@
+from . import collection_payment_history
 from . import collection_stage
 from . import collection_event
 from . import collection_payment_plan

@@ -9,6 +9,8 @@ class AccountPartialReconcile(models.Model):
         partials = super().create(vals_list)
         # A payment reconciled with customer invoices updates those customers' payment score.
         invoices = partials.debit_move_id.move_id.filtered(lambda m: m.move_type == "out_invoice")
-        if invoices:
-            self.env["collection.payment.score"]._recompute(invoices.commercial_partner_id)
+        for company, moves in invoices.grouped("company_id").items():
+            self.env["collection.payment.score"].with_company(company)._recompute(
+                moves.commercial_partner_id
+            )
         return partials

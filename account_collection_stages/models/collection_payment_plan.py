@@ -19,7 +19,7 @@ class CollectionPaymentPlan(models.Model):
 
     _name = "collection.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "collection.payment.history"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -76,12 +76,6 @@ class CollectionPaymentPlan(models.Model):
         index=True,
     )
     approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True)
-    payment_rating = fields.Selection(related="partner_id.collection_payment_rating")
-    payment_score = fields.Integer(related="partner_id.collection_payment_score")
-    avg_days_late = fields.Float(related="partner_id.collection_avg_days_late")
-    on_time_ratio = fields.Float(related="partner_id.collection_on_time_ratio")
-    broken_promises = fields.Integer(related="partner_id.collection_broken_promises")
-    broken_plans = fields.Integer(related="partner_id.collection_broken_plans")
 
     _sql_constraints = [
         (
@@ -215,7 +209,7 @@ class CollectionPaymentPlan(models.Model):
                     + [Command.create(vals) for vals in plan._schedule(total)],
                 }
             )
-            if plan.partner_id.commercial_partner_id.collection_payment_rating == "good":
+            if plan.payment_rating == "good":
                 plan._activate()
             else:
                 plan.state = "to_approve"
@@ -305,7 +299,7 @@ class CollectionPaymentPlan(models.Model):
             broken.move_ids.collection_plan_id = False
             for plan in broken:
                 partner = plan.partner_id.commercial_partner_id
-                partner.collection_broken_plans += 1
+                partner.with_company(plan.company_id).collection_broken_plans += 1
                 self.env["collection.event"].create(
                     {
                         "partner_id": partner.id,

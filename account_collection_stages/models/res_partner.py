@@ -2,6 +2,8 @@ from odoo import api, fields, models
 
 from .account_move import PAID_STATES, past_due_invoice_line_domain, past_due_line_domain
 
+PAYMENT_RATINGS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")]
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -68,24 +70,30 @@ class ResPartner(models.Model):
     )
     collection_payment_score = fields.Integer(
         string="Payment score",
+        company_dependent=True,
         readonly=True,
         help="0 to 100, from the invoices of the last 24 months: on-time ratio and days late "
         "weighted by amount, minus broken promises and broken payment plans.",
     )
     collection_payment_rating = fields.Selection(
-        [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")],
+        PAYMENT_RATINGS,
         string="Payment rating",
         default="none",
+        company_dependent=True,
         readonly=True,
     )
     collection_avg_days_late = fields.Float(
-        string="Average days late", digits=(16, 2), readonly=True
+        string="Average days late", digits=(16, 2), company_dependent=True, readonly=True
     )
     collection_on_time_ratio = fields.Float(
-        string="Paid on time (%)", digits=(16, 2), readonly=True
+        string="Paid on time (%)", digits=(16, 2), company_dependent=True, readonly=True
     )
-    collection_broken_promises = fields.Integer(string="Broken promises", readonly=True)
-    collection_broken_plans = fields.Integer(string="Broken payment plans", readonly=True)
+    collection_broken_promises = fields.Integer(
+        string="Broken promises", company_dependent=True, readonly=True
+    )
+    collection_broken_plans = fields.Integer(
+        string="Broken payment plans", company_dependent=True, readonly=True
+    )
     collection_event_ids = fields.One2many("collection.event", "partner_id")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
 

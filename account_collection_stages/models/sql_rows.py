@@ -51,7 +51,8 @@ def insert_rows(env, table, rows, log_access=True, returning="id"):
 
 def update_rows(model, values):
     """Write ``values`` ({record: {field name: value}}, records of ``model``) with one UPDATE
-    per set of fields written, and keep the written values in the cache.
+    per set of fields written, and keep the written values in the cache. Company-dependent
+    fields are written for the current company.
 
     For plain stored fields that nothing is computed from, the run writes thousands of
     records at a time; write() costs a query and the ORM's bookkeeping per record."""
@@ -64,7 +65,7 @@ def update_rows(model, values):
         arrays = [array(list(by_id), "int4")] + [
             array(
                 [column_value(vals[name]) for vals in by_id.values()],
-                model._fields[name].column_type[1],
+                model._fields[name]._column_type[1],
             )
             for name in names
         ]
@@ -73,9 +74,7 @@ def update_rows(model, values):
                 "UPDATE %s AS t SET %s, write_uid = %s, write_date = %s "
                 "FROM unnest(%s) AS v(id, %s) WHERE t.id = v.id",
                 SQL.identifier(model._table),
-                SQL(", ").join(
-                    SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
-                ),
+                SQL(", ").join(assignment(model, name) for name in names),
                 env.uid,
                 now,
                 SQL(", ").join(arrays),
@@ -91,6 +90,21 @@ def update_rows(model, values):
                 [field.convert_to_cache(vals[name], records) for vals in by_id.values()],
             )
         records.invalidate_recordset(["write_uid", "write_date"])
+
+
+def assignment(model, name):
+    """SET clause of ``name`` from the unnested values; a company-dependent field is a jsonb
+    column holding a value per company: the current company's is set, the others kept."""
+    column = SQL.identifier(name)
+    if model._fields[name].company_dependent:
+        return SQL(
+            "%s = COALESCE(t.%s, '{}'::jsonb) || jsonb_build_object(%s, v.%s)",
+            column,
+            column,
+            str(model.env.company.id),
+            column,
+        )
+    return SQL("%s = v.%s", column, column)
 
 
 def column_types(env, table, columns):

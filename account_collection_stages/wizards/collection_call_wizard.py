@@ -16,6 +16,7 @@ class CollectionCallWizard(models.TransientModel):
     """Log a collection call and act on its outcome."""
 
     _name = "collection.call.wizard"
+    _inherit = ["collection.payment.history"]
     _description = "Log a collection call"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
@@ -73,12 +74,6 @@ class CollectionCallWizard(models.TransientModel):
         compute="_compute_balance",
         currency_field="company_currency_id",
     )
-    payment_score = fields.Integer(related="partner_id.collection_payment_score")
-    payment_rating = fields.Selection(related="partner_id.collection_payment_rating")
-    on_time_ratio = fields.Float(related="partner_id.collection_on_time_ratio")
-    avg_days_late = fields.Float(related="partner_id.collection_avg_days_late")
-    broken_promises = fields.Integer(related="partner_id.collection_broken_promises")
-    broken_plans = fields.Integer(related="partner_id.collection_broken_plans")
     unreconciled_payment_ids = fields.Many2many(
         "account.move.line",
         string="Unreconciled payments",
