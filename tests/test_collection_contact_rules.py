@@ -106,6 +106,19 @@ class TestCollectionContactRules(CollectionCase):
         self.consumer.collection_no_contact = True
         with self.assertRaisesRegex(UserError, "cease communication"):
             self.call(at(0, 10))
+        # Not even a collection manager's override lifts it (the test user is one).
+        with self.assertRaisesRegex(UserError, "no override allows calling them"):
+            self.call(at(0, 10), override_reason="The debt is large")
+        self.assertFalse(self.events(self.consumer, "call"))
+        # A call the customer makes is logged.
+        self.call(
+            at(0, 11),
+            "promise_to_pay",
+            inbound=True,
+            promise_date=DAY0 + timedelta(days=5),
+            promise_amount=1000.0,
+        )
+        self.assertEqual(len(self.events(self.consumer, "call")), 1)
         self.run_engine()
         self.assertFalse(self.reminders(self.consumer))
         self.assertFalse(self.collection_activities(self.consumer))

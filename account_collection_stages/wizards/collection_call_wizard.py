@@ -51,6 +51,7 @@ class CollectionCallWizard(models.TransientModel):
         help="The contact rules limit the calls placed to the customer: a call the customer "
         "makes is logged whatever they say.",
     )
+    no_contact = fields.Boolean(related="partner_id.commercial_partner_id.collection_no_contact")
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
     promise_date = fields.Date()
     promise_amount = fields.Monetary()
@@ -186,14 +187,25 @@ class CollectionCallWizard(models.TransientModel):
     def _check_contact_rules(self):
         if self.inbound:
             return
-        if self.override_reason and self.override_reason.strip():
+        partner = self.partner_id.commercial_partner_id
+        override = self.override_reason and self.override_reason.strip()
+        if override and partner.collection_no_contact:
+            # The customer's written request binds everyone (FDCPA 15 U.S.C. 1692c(c)); the
+            # override is for the calling limits and hours.
+            raise UserError(
+                self.env._(
+                    "%(partner)s asked to cease communication: no override allows calling "
+                    "them. If they withdrew the request in writing, clear 'Cease "
+                    "communication' on the customer first.",
+                    partner=partner.display_name,
+                )
+            )
+        if override:
             self.env["collection.event"]._collection_check_manager(
                 self.env._("Only a collection manager can override the contact rules.")
             )
             return
-        self.env["collection.contact.rules"]._check_call(
-            self.partner_id.commercial_partner_id, self.call_time
-        )
+        self.env["collection.contact.rules"]._check_call(partner, self.call_time)
 
     # ------------------------------------------------------------------ confirm
     def action_confirm(self):
