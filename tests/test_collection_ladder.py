@@ -107,6 +107,36 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
 
+    def test_stage_moved_back_by_hand_restarts_from_it(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        with freeze_time(DAY0):
+            move.collection_stage_id = self.stage["reminder"]
+        self.assertTrue(move.collection_stage_manual)
+        # Call starts 29 days after the first day of Overdue reminder: the invoice stays on it
+        # that long, although it is 45 days and more overdue.
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=28))
+        self.assertEqual(move.collection_stage_id, self.stage["reminder"])
+        self.run_engine(DAY0 + timedelta(days=29))
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        # And so on, stage after stage: Negotiation 30 days after Call, not at once although
+        # the invoice is 74 days overdue.
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.run_engine(DAY0 + timedelta(days=58))
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.run_engine(DAY0 + timedelta(days=59))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        # Paid, then unpaid again (the payment cancelled): back on the ladder by its days
+        # overdue, 106: Collection agency.
+        payment = self._pay(move, day=DAY0 + timedelta(days=60))
+        self.run_engine(DAY0 + timedelta(days=60))
+        self.assertFalse(move.collection_stage_manual)
+        payment.move_id.button_draft()
+        self.run_engine(DAY0 + timedelta(days=61))
+        self.assertEqual(move.collection_stage_id, self.stage["agency"])
+
     def test_reminder_every_30_days(self):
         move = self._invoice(self.customer, 0)
         sent_on = []

@@ -48,6 +48,14 @@ class AccountMove(models.Model):
         domain="[('company_id', '=', company_id)]",
     )
     collection_stage_date = fields.Date(string="On stage since", copy=False, readonly=True)
+    collection_stage_manual = fields.Boolean(
+        string="Stage set by hand",
+        copy=False,
+        readonly=True,
+        help="Since a stage was set by hand, the invoice moves on the ladder by the days spent "
+        "on each stage, as if it had reached that stage on the day it was set, not by its days "
+        "overdue.",
+    )
     collection_last_action_date = fields.Date(
         string="Last collection action", copy=False, readonly=True
     )
@@ -138,7 +146,10 @@ class AccountMove(models.Model):
         result = super().write(vals)
         if moved:
             super(AccountMove, moved).write(
-                {"collection_stage_date": fields.Date.context_today(self) if stage else False}
+                {
+                    "collection_stage_date": fields.Date.context_today(self) if stage else False,
+                    "collection_stage_manual": bool(stage),
+                }
             )
             self.env["collection.event"]._collection_log_action(
                 "stage_change",

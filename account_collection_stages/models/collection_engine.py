@@ -32,6 +32,7 @@ MOVE_FIELDS = [
     "currency_id",
     "collection_stage_id",
     "collection_stage_date",
+    "collection_stage_manual",
     "collection_last_reminder_date",
     "collection_reminder_count",
 ]
@@ -64,6 +65,17 @@ ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
 
 def activity_kind(stage):
     return ACTIVITY_EVENT_KIND.get(stage.kind, "note")
+
+
+def ladder_days(move, due, today):
+    """The days that place ``move``, due since ``due``, on the ladder: its days overdue, or,
+    since a stage was set by hand, the days as if it had reached that stage that day."""
+    days = (today - due).days
+    stage = move.collection_stage_id
+    if move.collection_stage_manual and stage:
+        on_stage = (today - move.collection_stage_date).days
+        days = min(days, stage.min_days_overdue + on_stage)
+    return days
 
 
 def finance_charge(charges, moves):
@@ -313,7 +325,7 @@ class CollectionEngine(models.AbstractModel):
             for move in moves:
                 due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
-                stage = ladder.target(current, (today - due).days, amount)
+                stage = ladder.target(current, ladder_days(move, due, today), amount)
                 targets[move] = stage
                 if stage.id != current.id:
                     new_stages[move] = stage
@@ -583,10 +595,13 @@ class CollectionEngine(models.AbstractModel):
             for record in (old, stage):
                 if record and record not in names:
                     names[record] = record.display_name
-            writes.setdefault(move, {}).update(
+            vals = writes.setdefault(move, {})
+            vals.update(
                 collection_stage_id=stage.id if stage else False,
                 collection_stage_date=today or False,
             )
+            if not stage:
+                vals["collection_stage_manual"] = False  # back on the ladder by its days
             notes.append(
                 {
                     "model": "account.move",
