@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
@@ -112,6 +112,15 @@ class TestCollectionPlans(CollectionCase):
                 self.assertIn(f"Payment rating {label} (score", str(plan.activity_ids.note))
                 with self.assertRaisesRegex(AccessError, "approve a payment plan"):
                     plan.with_user(clerk).action_approve()
+                # Nor by writing the status, or creating the plan active.
+                with self.assertRaisesRegex(UserError, "only through its buttons"):
+                    plan.with_user(clerk).write({"state": "active"})
+                with self.assertRaisesRegex(UserError, "only through its buttons"):
+                    plan.with_user(clerk).write({"approved_by_id": clerk.id})
+                with self.assertRaisesRegex(UserError, "only through its buttons"):
+                    self.plan(moves=self._invoice(self.customer, 40)).with_user(clerk).copy(
+                        {"state": "active"}
+                    )
                 self.assertEqual(plan.state, "to_approve")
                 plan.action_approve()
                 self.assertEqual(plan.state, "active")

@@ -6,6 +6,11 @@ from odoo.tools import format_date
 
 from .account_move import PAID_STATES
 
+# Fields only the plan's own steps set (confirm, approve, cancel, the daily check): a plan
+# skips no approval, whatever is written to it.
+WORKFLOW_FIELDS = {"state", "approved_by_id"}
+WORKFLOW = "collection_plan_workflow"  # context key of those steps
+
 INTERVALS = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -74,8 +79,9 @@ class CollectionPaymentPlan(models.Model):
         required=True,
         tracking=True,
         index=True,
+        copy=False,
     )
-    approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True)
+    approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True, copy=False)
 
     _sql_constraints = [
         (
@@ -196,6 +202,32 @@ class CollectionPaymentPlan(models.Model):
             lines.append({"date": self.first_date + step * len(lines), "amount": amount})
         return lines
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(
+            vals.get("state", "draft") != "draft" or vals.get("approved_by_id")
+            for vals in vals_list
+        ):
+            self._check_workflow()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if WORKFLOW_FIELDS & set(vals):
+            self._check_workflow()
+        return super().write(vals)
+
+    def _check_workflow(self):
+        if not (self.env.su or self.env.context.get(WORKFLOW)):
+            raise UserError(
+                self.env._(
+                    "A payment plan's status changes only through its buttons: Confirm, "
+                    "Approve and Cancel."
+                )
+            )
+
+    def _set_workflow(self, vals):
+        return self.with_context(**{WORKFLOW: True}).write(vals)
+
     # ------------------------------------------------------------------ actions
     def action_confirm(self):
         for plan in self:
@@ -212,7 +244,7 @@ class CollectionPaymentPlan(models.Model):
             if plan.payment_rating == "good":
                 plan._activate()
             else:
-                plan.state = "to_approve"
+                plan._set_workflow({"state": "to_approve"})
                 plan._request_approval()
         return True
 
@@ -224,7 +256,7 @@ class CollectionPaymentPlan(models.Model):
             if plan.state != "to_approve":
                 raise UserError(self.env._("This plan is not waiting for approval."))
             plan._check_plan_current()
-            plan.approved_by_id = self.env.user
+            plan._set_workflow({"approved_by_id": self.env.user.id})
             plan.activity_feedback(
                 ["mail.mail_activity_data_todo"], feedback=self.env._("Plan approved.")
             )
@@ -233,7 +265,7 @@ class CollectionPaymentPlan(models.Model):
 
     def action_cancel(self):
         waiting = self.filtered(lambda p: p.state == "to_approve")
-        self.filtered(lambda p: p.state in ("draft", "to_approve", "active")).write(
+        self.filtered(lambda p: p.state in ("draft", "to_approve", "active"))._set_workflow(
             {"state": "cancelled"}
         )
         waiting.activity_unlink(["mail.mail_activity_data_todo"])  # the approval request
@@ -242,7 +274,7 @@ class CollectionPaymentPlan(models.Model):
 
     def _activate(self):
         self.ensure_one()
-        self.state = "active"
+        self._set_workflow({"state": "active"})
         self.move_ids.collection_plan_id = self
         self.env["collection.event"].create(
             {
@@ -288,14 +320,14 @@ class CollectionPaymentPlan(models.Model):
         broken = self.browse()
         for plan in self.filtered(lambda p: p.state == "active"):
             if all(move.payment_state in PAID_STATES for move in plan.move_ids):
-                plan.state = "done"
+                plan._set_workflow({"state": "done"})
                 plan.move_ids.collection_plan_id = False
                 continue
             grace = relativedelta(days=plan.company_id.collection_plan_grace_days)
             if any(line.date + grace < today and line.state != "paid" for line in plan.line_ids):
                 broken |= plan
         if broken:
-            broken.state = "broken"
+            broken._set_workflow({"state": "broken"})
             broken.move_ids.collection_plan_id = False
             for plan in broken:
                 partner = plan.partner_id.commercial_partner_id
