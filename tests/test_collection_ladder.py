@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
@@ -106,6 +107,30 @@ class TestCollectionLadder(CollectionCase):
         self.assertIn("by hand", str(change.mail_message_id.body))
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+
+    def test_invoice_created_on_a_stage_is_on_it_by_hand(self):
+        with freeze_time(DAY0):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": DAY0 - timedelta(days=100),
+                    "collection_stage_id": self.stage["call"].id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Imported", "quantity": 1, "price_unit": 500})
+                    ],
+                }
+            )
+        self.assertEqual(move.collection_stage_date, DAY0)
+        self.assertTrue(move.collection_stage_manual)
+        change = self.events(self.customer, "stage_change")
+        self.assertEqual(change.move_ids, move)
+        self.assertEqual(change.stage_id, self.stage["call"])
+        self.assertIn("by hand", str(change.note))
+        # Posted, it goes on from there: still on Call the next day, 101 days overdue.
+        move.action_post()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
 
     def test_stage_moved_back_by_hand_restarts_from_it(self):
         move = self._invoice(self.customer, 45)

@@ -135,6 +135,16 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        # An invoice created on a stage (imported from another system, say) is on it by hand.
+        for stage, group in (
+            moves.filtered("collection_stage_id").grouped("collection_stage_id").items()
+        ):
+            group._collection_stage_set_by_hand(stage)
+        return moves
+
     def write(self, vals):
         """A stage set by hand (the invoice form, the Collections kanban) is dated and logged
         in the collection history like the stages the daily run sets, which writes them
@@ -145,21 +155,25 @@ class AccountMove(models.Model):
         moved = self.filtered(lambda m: m.collection_stage_id != stage)
         result = super().write(vals)
         if moved:
-            super(AccountMove, moved).write(
-                {
-                    "collection_stage_date": fields.Date.context_today(self) if stage else False,
-                    "collection_stage_manual": bool(stage),
-                }
-            )
-            self.env["collection.event"]._collection_log_action(
-                "stage_change",
-                self.env._("Stage set by hand.")
-                if stage
-                else self.env._("Taken off the collection ladder by hand."),
-                moves=moved,
-                stage=stage,
-            )
+            moved._collection_stage_set_by_hand(stage)
         return result
+
+    def _collection_stage_set_by_hand(self, stage):
+        """Date and log ``stage`` (or none), just set by hand on these invoices."""
+        super().write(
+            {
+                "collection_stage_date": fields.Date.context_today(self) if stage else False,
+                "collection_stage_manual": bool(stage),
+            }
+        )
+        self.env["collection.event"]._collection_log_action(
+            "stage_change",
+            self.env._("Stage set by hand.")
+            if stage
+            else self.env._("Taken off the collection ladder by hand."),
+            moves=self,
+            stage=stage,
+        )
 
     def _collection_past_due_lines(self, today):
         """The invoice's unpaid receivable lines past due on ``today``."""

@@ -209,7 +209,7 @@ class CollectionEvent(models.Model):
         for (partner, company_id, kind, detail), moves in zip(entries, invoices, strict=True):
             paragraphs.setdefault((partner, company_id), []).append(
                 Markup("<p><b>%s</b> %s</p><p>%s</p>")
-                % (kinds[kind], detail or "", ", ".join(moves.mapped("name")))
+                % (kinds[kind], detail or "", ", ".join(m.name or m.display_name for m in moves))
             )
         messages = self.env["collection.chatter"]._log_notes(
             [
