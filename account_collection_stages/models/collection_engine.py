@@ -32,7 +32,6 @@ MOVE_FIELDS = [
     "currency_id",
     "collection_stage_id",
     "collection_stage_date",
-    "collection_stage_manual",
     "collection_last_reminder_date",
     "collection_reminder_count",
 ]
@@ -65,17 +64,6 @@ ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
 
 def activity_kind(stage):
     return ACTIVITY_EVENT_KIND.get(stage.kind, "note")
-
-
-def ladder_days(move, due, today):
-    """The days that place ``move``, due since ``due``, on the ladder: its days overdue, or,
-    since a stage was set by hand, the days as if it had reached that stage that day."""
-    days = (today - due).days
-    stage = move.collection_stage_id
-    if move.collection_stage_manual and stage:
-        on_stage = (today - move.collection_stage_date).days
-        days = min(days, stage.min_days_overdue + on_stage)
-    return days
 
 
 def finance_charge(charges, moves):
@@ -308,6 +296,7 @@ class CollectionEngine(models.AbstractModel):
         overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
         overdue_moves.fetch(MOVE_FIELDS)
         charges = self.env["collection.finance.charge"]._collection_uncharged(overdue_moves, today)
+        by_hand = self._collection_days_by_hand(overdue_moves, today)
         moves_by_partner = defaultdict(list)
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)
@@ -325,7 +314,8 @@ class CollectionEngine(models.AbstractModel):
             for move in moves:
                 due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
-                stage = ladder.target(current, ladder_days(move, due, today), amount)
+                days = (today - due).days
+                stage = ladder.target(current, min(days, by_hand.get(move, days)), amount)
                 targets[move] = stage
                 if stage.id != current.id:
                     new_stages[move] = stage
@@ -583,6 +573,21 @@ class CollectionEngine(models.AbstractModel):
             stage_date = move.collection_stage_date
             return move.collection_stage_id != stage or (stage_date and last < stage_date)
         return (today - last).days >= stage.repeat_days
+
+    def _collection_days_by_hand(self, moves, today):
+        """{invoice: days} for those of ``moves`` whose stage was set by hand: the days that
+        place them on the ladder, as if they had reached that stage on the day it was set
+        (their days overdue place the others). One query: they are few."""
+        manual = self.env["account.move"].search_fetch(
+            [("id", "in", moves.ids), ("collection_stage_manual", "=", True)],
+            ["collection_stage_id", "collection_stage_date"],
+        )
+        return {
+            move: move.collection_stage_id.min_days_overdue
+            + (today - move.collection_stage_date).days
+            for move in manual
+            if move.collection_stage_id
+        }
 
     def _collection_set_stages(self, new_stages, today, writes):
         """Put invoices on new stages (False: off the ladder), with the change tracked in their
