@@ -121,6 +121,24 @@ class TestCollectionPlans(CollectionCase):
                     self.plan(moves=self._invoice(self.customer, 40)).with_user(clerk).copy(
                         {"state": "active"}
                     )
+                with self.assertRaisesRegex(UserError, "only through its buttons"):
+                    self.env["collection.payment.plan"].with_user(clerk).with_context(
+                        default_state="active"
+                    ).create(
+                        {
+                            "partner_id": self.customer.id,
+                            "move_ids": [Command.set(self._invoice(self.customer, 40).ids)],
+                        }
+                    )
+                # Nor by changing what is to be approved.
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    plan.with_user(clerk).write(
+                        {"move_ids": [Command.link(self._invoice(self.customer, 50).id)]}
+                    )
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    plan.line_ids[-1].with_user(clerk).date = DAY0 + timedelta(days=400)
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    plan.line_ids[-1].with_user(clerk).unlink()
                 self.assertEqual(plan.state, "to_approve")
                 plan.action_approve()
                 self.assertEqual(plan.state, "active")

@@ -9,7 +9,18 @@ from .account_move import PAID_STATES
 # Fields only the plan's own steps set (confirm, approve, cancel, the daily check): a plan
 # skips no approval, whatever is written to it.
 WORKFLOW_FIELDS = {"state", "approved_by_id"}
-WORKFLOW = "collection_plan_workflow"  # context key of those steps
+# The plan's terms: those approved, fixed once the plan is confirmed.
+TERMS = {
+    "partner_id",
+    "company_id",
+    "move_ids",
+    "amount_total",
+    "down_payment",
+    "installment_count",
+    "interval",
+    "first_date",
+    "line_ids",
+}
 
 INTERVALS = {
     "weekly": relativedelta(weeks=1),
@@ -204,29 +215,41 @@ class CollectionPaymentPlan(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if any(
-            vals.get("state", "draft") != "draft" or vals.get("approved_by_id")
-            for vals in vals_list
-        ):
-            self._check_workflow()
-        return super().create(vals_list)
+        plans = super().create(vals_list)
+        # Checked on the plans made, defaults from the context included.
+        if not self.env.su and any(plan.state != "draft" or plan.approved_by_id for plan in plans):
+            plans._raise_workflow()
+        return plans
 
     def write(self, vals):
-        if WORKFLOW_FIELDS & set(vals):
-            self._check_workflow()
+        if not self.env.su:
+            if WORKFLOW_FIELDS & set(vals):
+                self._raise_workflow()
+            if TERMS & set(vals):
+                self._check_terms_open()
         return super().write(vals)
 
-    def _check_workflow(self):
-        if not (self.env.su or self.env.context.get(WORKFLOW)):
+    def _raise_workflow(self):
+        raise UserError(
+            self.env._(
+                "A payment plan's status changes only through its buttons: Confirm, Approve and "
+                "Cancel."
+            )
+        )
+
+    def _check_terms_open(self):
+        """The invoices, amounts and schedule of a plan are its own until it is confirmed."""
+        if not self.env.su and any(plan.state != "draft" for plan in self):
             raise UserError(
                 self.env._(
-                    "A payment plan's status changes only through its buttons: Confirm, "
-                    "Approve and Cancel."
+                    "A confirmed payment plan cannot be changed: cancel it and make a new one."
                 )
             )
 
     def _set_workflow(self, vals):
-        return self.with_context(**{WORKFLOW: True}).write(vals)
+        """Write the plan's status or approver, once the step that sets them has checked who
+        may take it."""
+        return self.sudo().write(vals)
 
     # ------------------------------------------------------------------ actions
     def action_confirm(self):

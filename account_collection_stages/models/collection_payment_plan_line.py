@@ -19,6 +19,20 @@ class CollectionPaymentPlanLine(models.Model):
         store=True,
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.plan_id._check_terms_open()
+        return lines
+
+    def write(self, vals):
+        self.plan_id._check_terms_open()
+        return super().write(vals)
+
+    def unlink(self):
+        self.plan_id._check_terms_open()
+        return super().unlink()
+
     @api.depends("amount", "plan_id.amount_total", "plan_id.move_ids.amount_residual")
     def _compute_amount_paid(self):
         """What was paid on the plan's invoices since it was made fills the installments in
