@@ -15,6 +15,7 @@
         "security/account_collection_stages_groups.xml",
         "security/ir.model.access.csv",
         "security/collection_security.xml",
+        "data/ir_default_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",

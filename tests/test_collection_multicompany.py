@@ -167,6 +167,7 @@ class TestCollectionMultiCompany(CollectionCase):
         with freeze_time(DAY0):
             self._pay(on_time, day=DAY0 - timedelta(days=100))
             self._pay(late, day=DAY0 - timedelta(days=150 - 60))
+        self.env.invalidate_all()
         customer_1 = self.customer.with_company(self.company_1)
         customer_2 = self.customer.with_company(self.company_2)
         self.assertEqual(customer_1.collection_on_time_ratio, 100.0)
@@ -189,3 +190,18 @@ class TestCollectionMultiCompany(CollectionCase):
             self.assertEqual(plan.payment_rating, "poor")
             plan.action_confirm()
         self.assertEqual(plan.state, "to_approve")
+
+    def test_a_payment_scores_the_customer_in_the_invoice_company(self):
+        """Registered from the first company, a payment of the second company's invoice
+        scores the customer in the second company, on the second company's figures."""
+        self.customer.with_company(self.company_1).collection_broken_promises = 9
+        move_2 = self._invoice(self.customer, 30, company=self.company_2)
+        with freeze_time(DAY0):
+            self._pay(move_2, day=DAY0 - timedelta(days=30))
+        self.env.invalidate_all()
+        customer_2 = self.customer.with_company(self.company_2)
+        self.assertEqual(customer_2.collection_on_time_ratio, 100.0)
+        self.assertEqual(customer_2.collection_payment_score, 100)
+        self.assertEqual(customer_2.collection_payment_rating, "good")
+        customer_1 = self.customer.with_company(self.company_1)
+        self.assertEqual(customer_1.collection_payment_rating, "none")

@@ -29,7 +29,8 @@ class CollectionPaymentScore(models.AbstractModel):
     @api.model
     def _recompute(self, partners):
         """The score of ``partners`` in the current company."""
-        partners = partners.commercial_partner_id
+        # Their figures of this company, whatever environment they come in.
+        partners = partners.with_env(self.env).commercial_partner_id
         if not partners:
             return
         today = fields.Date.context_today(self)

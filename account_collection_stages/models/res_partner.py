@@ -77,8 +77,7 @@ class ResPartner(models.Model):
     )
     collection_payment_rating = fields.Selection(
         PAYMENT_RATINGS,
-        string="Payment rating",
-        default="none",
+        string="Payment rating",  # "none" where not scored yet: data/ir_default_data.xml
         company_dependent=True,
         readonly=True,
     )
