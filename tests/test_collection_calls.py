@@ -78,6 +78,11 @@ class TestCollectionCalls(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=29))
         self.assertEqual(promise.promise_state, "broken")
         self.assertEqual(self.customer.collection_broken_promises, 1)
+        # The run's record of the break does not count as a second broken promise.
+        broken = self.events(self.customer, "promise").filtered(
+            lambda e: e.promise_state == "broken"
+        )
+        self.assertEqual(broken, promise)
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
         self.assertEqual(
             self.events(self.customer, "stage_change").stage_id,

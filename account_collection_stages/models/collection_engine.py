@@ -889,7 +889,7 @@ class CollectionEngine(models.AbstractModel):
                     ),
                     promise_date=promise.promise_date,
                     promise_amount=promise.promise_amount,
-                    promise_state="broken",
+                    # The promise itself says it was broken: one state per promise.
                     note=self.env._("Promise to pay broken."),
                 )
                 for promise in broken
