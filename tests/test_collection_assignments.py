@@ -95,3 +95,38 @@ class TestCollectionAssignments(CollectionCase):
             .with_context(active_test=False)
             .search_count([("collection_notify_pending", "=", True)])
         )
+
+    def test_a_failing_notification_stops_no_other(self):
+        other_collector = new_test_user(
+            self.env, login="other.collector", groups="account.group_account_invoice"
+        )
+        self.other.collection_responsible_id = other_collector
+        self._invoice(self.customer, 35)
+        self._invoice(self.other, 35)
+        Activity = type(self.env["mail.activity"])
+        notify = Activity._collection_notify
+
+        def failing(activities, user):
+            if user == self.collector:
+                raise ValueError("cannot render")
+            return notify(activities, user)
+
+        self.patch(Activity, "_collection_notify", failing)
+        with self.assertLogs(
+            "odoo.addons.account_collection_stages.models.mail_activity", "ERROR"
+        ) as logs:
+            self.run_engine()
+        self.assertIn("Carla Collector", logs.output[0])
+        self.assertFalse(self.told())
+        other_told = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("message_type", "=", "user_notification"),
+                    ("partner_ids", "in", other_collector.partner_id.ids),
+                ]
+            )
+        )
+        self.assertEqual(len(other_told), 1)
+        self.assertEqual(len(self.collection_activities(self.other)), 1)

@@ -129,14 +129,10 @@ class CollectionEngine(models.AbstractModel):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
                 if commit and monotonic() - started > time_budget:
-                    # The scheduler runs the job again for what remains.
-                    self._collection_end_run(commit)
+                    # The scheduler runs the job again for what remains; the users are told
+                    # of their activities once it is all done.
+                    self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
                     return
-        self._collection_end_run(commit)
-
-    @api.model
-    def _collection_end_run(self, commit):
-        """Tell the users of the activities the run assigned them, and send the emails."""
         self.env["mail.activity"]._collection_notify_assigned()
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit

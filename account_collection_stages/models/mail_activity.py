@@ -1,5 +1,9 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 # Activities listed in one notification, at most; the others are counted.
 NOTIFY_LIST_LIMIT = 100
@@ -59,8 +63,20 @@ class MailActivity(models.Model):
             return
         for user in pending.user_id:
             activities = pending.filtered(lambda a, u=user: a.user_id == u and a.active)
-            if activities:
-                activities.with_context(lang=user.lang or None)._collection_notify(user)
+            if not activities:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    activities.with_context(lang=user.lang or None)._collection_notify(user)
+            except Exception:
+                # One user's notification (a broken translation, say) stops no one else's,
+                # nor the run: its activities are in the user's list anyway.
+                _logger.exception(
+                    "Collection run: could not tell %s (id %s) of %s activities",
+                    user.name,
+                    user.id,
+                    len(activities),
+                )
         self.env.cr.execute(
             SQL(
                 "UPDATE mail_activity SET collection_notify_pending = NULL WHERE id IN %s",
