@@ -160,7 +160,7 @@ class AccountMove(models.Model):
 
     def _collection_stage_set_by_hand(self, stage):
         """Date and log ``stage`` (or none), just set by hand on these invoices."""
-        super().write(
+        self.write(
             {
                 "collection_stage_date": fields.Date.context_today(self) if stage else False,
                 "collection_stage_manual": bool(stage),
