@@ -127,7 +127,11 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(change.move_ids, move)
         self.assertEqual(change.stage_id, self.stage["call"])
         self.assertIn("by hand", str(change.note))
-        # Posted, it goes on from there: still on Call the next day, 101 days overdue.
+        # A run while it is a draft leaves it alone; posted, it goes on from its stage: still on
+        # Call the next day, 101 days overdue.
+        self._invoice(self.customer, 35)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
         move.action_post()
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(move.collection_stage_id, self.stage["call"])

@@ -411,7 +411,8 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_release_paid(self, partners, today, writes):
         """Invoices that got paid, or are no longer posted, leave the ladder; returns their
-        events' values. Their fields are added to ``writes``."""
+        events' values. Their fields are added to ``writes``. A draft never posted (imported
+        on its stage, say) keeps its stage for when it is."""
         leaving = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
@@ -419,7 +420,11 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
-                ("state", "!=", "posted"),
+                "|",
+                ("state", "=", "cancel"),
+                "&",
+                ("state", "=", "draft"),
+                ("posted_before", "=", True),
                 ("payment_state", "in", PAID_STATES),
             ]
         )
