@@ -194,7 +194,7 @@ class TestCollectionMultiCompany(CollectionCase):
     def test_a_payment_scores_the_customer_in_the_invoice_company(self):
         """Registered from the first company, a payment of the second company's invoice
         scores the customer in the second company, on the second company's figures."""
-        self.customer.with_company(self.company_1).collection_broken_promises = 9
+        self.customer.with_company(self.company_1).sudo().collection_broken_promises = 9
         move_2 = self._invoice(self.customer, 30, company=self.company_2)
         with freeze_time(DAY0):
             self._pay(move_2, day=DAY0 - timedelta(days=30))

@@ -31,7 +31,7 @@ class TestCollectionPlans(CollectionCase):
         )
 
     def rate(self, partner, rating):
-        partner.collection_payment_rating = rating
+        partner.sudo().collection_payment_rating = rating
 
     def _foreign_invoice(self, currency, amount, days=40):
         currency.active = True
@@ -102,7 +102,10 @@ class TestCollectionPlans(CollectionCase):
         self.assertFalse(self.collection_activities(self.customer))
 
     def test_fair_or_poor_customer_needs_a_manager(self):
-        clerk = new_test_user(self.env, "clerk", groups="account.group_account_invoice")
+        # A collection user who may edit contacts.
+        clerk = new_test_user(
+            self.env, "clerk", groups="account.group_account_invoice,base.group_partner_manager"
+        )
         for rating, label in (("fair", "Fair"), ("poor", "Poor"), ("none", "No history")):
             with self.subTest(rating=rating):
                 self.rate(self.customer, rating)
@@ -130,6 +133,9 @@ class TestCollectionPlans(CollectionCase):
                             "move_ids": [Command.set(self._invoice(self.customer, 40).ids)],
                         }
                     )
+                # Nor by rating the customer by hand, which changes nothing.
+                self.customer.with_user(clerk).write({"collection_payment_rating": "good"})
+                self.assertEqual(self.customer.collection_payment_rating, rating)
                 # Nor by changing what is to be approved.
                 with self.assertRaisesRegex(UserError, "cannot be changed"):
                     plan.with_user(clerk).write(
@@ -139,6 +145,12 @@ class TestCollectionPlans(CollectionCase):
                     plan.line_ids[-1].with_user(clerk).date = DAY0 + timedelta(days=400)
                 with self.assertRaisesRegex(UserError, "cannot be changed"):
                     plan.line_ids[-1].with_user(clerk).unlink()
+                draft = self.plan(moves=self._invoice(self.customer, 40))
+                line = self.env["collection.payment.plan.line"].create(
+                    {"plan_id": draft.id, "date": DAY0, "amount": 1.0}
+                )
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    line.with_user(clerk).plan_id = plan
                 self.assertEqual(plan.state, "to_approve")
                 plan.action_approve()
                 self.assertEqual(plan.state, "active")

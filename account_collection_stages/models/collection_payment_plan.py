@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import float_round, format_date
 
 from .account_move import PAID_STATES
 
@@ -204,7 +204,12 @@ class CollectionPaymentPlan(models.Model):
         if not currency.is_zero(self.down_payment):
             lines.append({"date": self.first_date, "amount": currency.round(self.down_payment)})
             rest = total - lines[0]["amount"]
-        each = currency.round(rest / self.installment_count)
+        # Rounded down: the last installment takes the rest, never less than the others.
+        each = float_round(
+            rest / self.installment_count,
+            precision_rounding=currency.rounding,
+            rounding_method="DOWN",
+        )
         for index in range(self.installment_count):
             last = index == self.installment_count - 1
             amount = currency.round(rest - each * (self.installment_count - 1)) if last else each

@@ -19,6 +19,10 @@ class CollectionPaymentPlanLine(models.Model):
         store=True,
     )
 
+    _sql_constraints = [
+        ("amount_not_negative", "CHECK(amount >= 0)", "An installment cannot be negative."),
+    ]
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
@@ -26,7 +30,10 @@ class CollectionPaymentPlanLine(models.Model):
         return lines
 
     def write(self, vals):
-        self.plan_id._check_terms_open()
+        plans = self.plan_id
+        if vals.get("plan_id"):
+            plans |= self.env["collection.payment.plan"].browse(vals["plan_id"])
+        plans._check_terms_open()
         return super().write(vals)
 
     def unlink(self):

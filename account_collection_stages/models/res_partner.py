@@ -3,6 +3,15 @@ from odoo import api, fields, models
 from .account_move import PAID_STATES, past_due_invoice_line_domain, past_due_line_domain
 
 PAYMENT_RATINGS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")]
+# The payment history the collection run computes: a payment plan's approval depends on it.
+SCORE_FIELDS = {
+    "collection_payment_score",
+    "collection_payment_rating",
+    "collection_on_time_ratio",
+    "collection_avg_days_late",
+    "collection_broken_promises",
+    "collection_broken_plans",
+}
 
 
 class ResPartner(models.Model):
@@ -95,6 +104,13 @@ class ResPartner(models.Model):
     )
     collection_event_ids = fields.One2many("collection.event", "partner_id")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
+
+    def write(self, vals):
+        if not self.env.su and SCORE_FIELDS & set(vals):
+            # Computed (collection.payment.score) and trusted by plan approval: left out of a
+            # write through the API, as of a contact merge, which writes every stored field.
+            vals = {name: value for name, value in vals.items() if name not in SCORE_FIELDS}
+        return super().write(vals)
 
     @api.depends("is_company")
     def _compute_collection_is_consumer(self):
