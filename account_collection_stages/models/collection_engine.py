@@ -128,7 +128,7 @@ class CollectionEngine(models.AbstractModel):
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
-                if commit and monotonic() - started > time_budget:
+                if commit and done < total and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains; the users are told
                     # of their activities once it is all done.
                     self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()

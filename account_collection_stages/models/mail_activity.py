@@ -1,5 +1,7 @@
 import logging
 
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -68,6 +70,8 @@ class MailActivity(models.Model):
             try:
                 with self.env.cr.savepoint():
                     activities.with_context(lang=user.lang or None)._collection_notify(user)
+            except OperationalError:
+                raise  # concurrent updates, lost connection: the whole run is retried later
             except Exception:
                 # One user's notification (a broken translation, say) stops no one else's,
                 # nor the run: its activities are in the user's list anyway.
