@@ -139,10 +139,11 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         moves = super().create(vals_list)
         # An invoice created on a stage (imported from another system, say) is on it by hand.
-        for stage, group in (
-            moves.filtered("collection_stage_id").grouped("collection_stage_id").items()
-        ):
-            group._collection_stage_set_by_hand(stage)
+        # Checked on the values first: invoices are created by the thousand, on no stage.
+        if any(vals.get("collection_stage_id") for vals in vals_list):
+            staged = moves.filtered("collection_stage_id")
+            for stage, group in staged.grouped("collection_stage_id").items():
+                group._collection_stage_set_by_hand(stage)
         return moves
 
     def write(self, vals):

@@ -19,6 +19,7 @@ from .account_move import (
 )
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
+from .res_partner import SCORE_FIELDS
 from .sql_rows import insert_rows, update_rows
 
 _logger = logging.getLogger(__name__)
@@ -49,12 +50,7 @@ PARTNER_FIELDS = [
     "collection_no_contact",
     "collection_is_consumer",
     "collection_stage_id",
-    "collection_broken_promises",
-    "collection_broken_plans",
-    "collection_payment_score",
-    "collection_payment_rating",
-    "collection_on_time_ratio",
-    "collection_avg_days_late",
+    *sorted(SCORE_FIELDS),  # the score's recomputation compares them
 ]
 # Invoices rendered by one wkhtmltopdf run, at most.
 PDF_BATCH = 100

@@ -1,16 +1,9 @@
 from odoo import api, fields, models
 
-from .res_partner import PAYMENT_RATINGS
+from .res_partner import PAYMENT_RATINGS, SCORE_FIELDS
 
 # Field of the record: the customer's company-dependent field it shows.
-HISTORY_FIELDS = {
-    "payment_score": "collection_payment_score",
-    "payment_rating": "collection_payment_rating",
-    "on_time_ratio": "collection_on_time_ratio",
-    "avg_days_late": "collection_avg_days_late",
-    "broken_promises": "collection_broken_promises",
-    "broken_plans": "collection_broken_plans",
-}
+HISTORY_FIELDS = {name.removeprefix("collection_"): name for name in sorted(SCORE_FIELDS)}
 
 
 class CollectionPaymentHistory(models.AbstractModel):

@@ -63,10 +63,7 @@ class MailActivity(models.Model):
         )
         if not pending:
             return
-        for user in pending.user_id:
-            activities = pending.filtered(lambda a, u=user: a.user_id == u and a.active)
-            if not activities:
-                continue
+        for user, activities in pending.filtered("active").grouped("user_id").items():
             try:
                 with self.env.cr.savepoint():
                     activities.with_context(lang=user.lang or None)._collection_notify(user)
