@@ -26,15 +26,15 @@ class TestCollectionAssignments(CollectionCase):
         cls.customer.collection_responsible_id = cls.collector
         cls.other = cls._customer("Gemini Furniture", collection_responsible_id=cls.collector.id)
 
-    def told(self):
-        """The notifications the collector got, newest first."""
+    def told(self, user=None):
+        """The notifications the collector (or ``user``) got, newest first."""
         return (
             self.env["mail.message"]
             .sudo()
             .search(
                 [
                     ("message_type", "=", "user_notification"),
-                    ("partner_ids", "in", self.collector.partner_id.ids),
+                    ("partner_ids", "in", (user or self.collector).partner_id.ids),
                 ]
             )
         )
@@ -96,7 +96,7 @@ class TestCollectionAssignments(CollectionCase):
             .search_count([("collection_notify_pending", "=", True)])
         )
 
-    def test_a_failing_notification_stops_no_other(self):
+    def test_a_failing_notification_stops_no_other_and_is_tried_again(self):
         other_collector = new_test_user(
             self.env, login="other.collector", groups="account.group_account_invoice"
         )
@@ -106,8 +106,10 @@ class TestCollectionAssignments(CollectionCase):
         Activity = type(self.env["mail.activity"])
         notify = Activity._collection_notify
 
+        broken = {self.collector}
+
         def failing(activities, user):
-            if user == self.collector:
+            if user in broken:
                 raise ValueError("cannot render")
             return notify(activities, user)
 
@@ -118,15 +120,15 @@ class TestCollectionAssignments(CollectionCase):
             self.run_engine()
         self.assertIn("Carla Collector", logs.output[0])
         self.assertFalse(self.told())
-        other_told = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("message_type", "=", "user_notification"),
-                    ("partner_ids", "in", other_collector.partner_id.ids),
-                ]
-            )
-        )
+        other_told = self.told(other_collector)
         self.assertEqual(len(other_told), 1)
         self.assertEqual(len(self.collection_activities(self.other)), 1)
+
+        # Mended by the next day: the collector is told of the call, the other collector is
+        # not told again.
+        broken.clear()
+        self.run_engine(DAY0 + timedelta(days=1))
+        told = self.told()
+        self.assertEqual(len(told), 1)
+        self.assertIn("Azure Interior", str(told.body))
+        self.assertEqual(self.told(other_collector), other_told)

@@ -63,6 +63,7 @@ class MailActivity(models.Model):
         )
         if not pending:
             return
+        told = pending
         for user, activities in pending.filtered("active").grouped("user_id").items():
             try:
                 with self.env.cr.savepoint():
@@ -71,20 +72,23 @@ class MailActivity(models.Model):
                 raise  # concurrent updates, lost connection: the whole run is retried later
             except Exception:
                 # One user's notification (a broken translation, say) stops no one else's,
-                # nor the run: its activities are in the user's list anyway.
+                # nor the run. Its activities stay marked: the next run tells of them again.
                 _logger.exception(
-                    "Collection run: could not tell %s (id %s) of %s activities",
+                    "Collection run: could not tell %s (id %s) of %s activities; "
+                    "the next run tries again",
                     user.name,
                     user.id,
                     len(activities),
                 )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE mail_activity SET collection_notify_pending = NULL WHERE id IN %s",
-                tuple(pending.ids),
+                told -= activities
+        if told:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mail_activity SET collection_notify_pending = NULL WHERE id IN %s",
+                    tuple(told.ids),
+                )
             )
-        )
-        pending.invalidate_recordset(["collection_notify_pending"])
+            told.invalidate_recordset(["collection_notify_pending"])
 
     def _collection_notify(self, user):
         """Notify ``user`` of these activities, all assigned to them, in one message."""
