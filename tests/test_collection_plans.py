@@ -133,6 +133,11 @@ class TestCollectionPlans(CollectionCase):
                             "move_ids": [Command.set(self._invoice(self.customer, 40).ids)],
                         }
                     )
+                # Nor by putting an invoice in a plan, which stops its reminders, by hand.
+                loose = self._invoice(self.customer, 50)
+                with self.assertRaisesRegex(UserError, "only through the plan's buttons"):
+                    loose.with_user(clerk).collection_plan_id = plan
+                self.assertFalse(loose.collection_plan_id)
                 # Nor by rating the customer by hand, which changes nothing.
                 self.customer.with_user(clerk).write({"collection_payment_rating": "good"})
                 self.assertEqual(self.customer.collection_payment_rating, rating)
@@ -155,6 +160,10 @@ class TestCollectionPlans(CollectionCase):
                 plan.action_approve()
                 self.assertEqual(plan.state, "active")
                 self.assertEqual(plan.approved_by_id, self.env.user)
+                # Nor can an invoice leave the plan by hand, and start its reminders again.
+                with self.assertRaisesRegex(UserError, "only through the plan's buttons"):
+                    plan.move_ids.with_user(clerk).collection_plan_id = False
+                self.assertEqual(plan.move_ids.collection_plan_id, plan)
 
     def test_payments_fill_installments_and_plan_ends_done(self):
         self.rate(self.customer, "good")

@@ -138,6 +138,9 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)
+        # Checked on the invoices made, defaults from the context included.
+        if not self.env.su and moves.collection_plan_id:
+            self._raise_plan_by_hand()
         # An invoice created on a stage (imported from another system, say) is on it by hand.
         # Checked on the values first: invoices are created by the thousand, on no stage.
         if any(vals.get("collection_stage_id") for vals in vals_list):
@@ -150,6 +153,8 @@ class AccountMove(models.Model):
         """A stage set by hand (the invoice form, the Collections kanban) is dated and logged
         in the collection history like the stages the daily run sets, which writes them
         directly."""
+        if "collection_plan_id" in vals and not self.env.su:
+            self._raise_plan_by_hand()
         if "collection_stage_id" not in vals:
             return super().write(vals)
         stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
@@ -158,6 +163,15 @@ class AccountMove(models.Model):
         if moved:
             moved._collection_stage_set_by_hand(stage)
         return result
+
+    def _raise_plan_by_hand(self):
+        # A plan stops the reminders of its invoices: it is set by the plan's approval only.
+        raise UserError(
+            self.env._(
+                "An invoice joins or leaves a payment plan only through the plan's buttons: "
+                "Confirm, Approve and Cancel."
+            )
+        )
 
     def _collection_stage_set_by_hand(self, stage):
         """Date and log ``stage`` (or none), just set by hand on these invoices."""

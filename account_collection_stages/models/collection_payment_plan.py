@@ -297,13 +297,15 @@ class CollectionPaymentPlan(models.Model):
             {"state": "cancelled"}
         )
         waiting.activity_unlink(["mail.mail_activity_data_todo"])  # the approval request
-        self.move_ids.filtered(lambda m: m.collection_plan_id in self).collection_plan_id = False
+        self.move_ids.filtered(
+            lambda m: m.collection_plan_id in self
+        ).sudo().collection_plan_id = False
         return True
 
     def _activate(self):
         self.ensure_one()
         self._set_workflow({"state": "active"})
-        self.move_ids.collection_plan_id = self
+        self.move_ids.sudo().collection_plan_id = self
         self.env["collection.event"].create(
             {
                 "partner_id": self.partner_id.commercial_partner_id.id,
@@ -349,14 +351,14 @@ class CollectionPaymentPlan(models.Model):
         for plan in self.filtered(lambda p: p.state == "active"):
             if all(move.payment_state in PAID_STATES for move in plan.move_ids):
                 plan._set_workflow({"state": "done"})
-                plan.move_ids.collection_plan_id = False
+                plan.move_ids.sudo().collection_plan_id = False
                 continue
             grace = relativedelta(days=plan.company_id.collection_plan_grace_days)
             if any(line.date + grace < today and line.state != "paid" for line in plan.line_ids):
                 broken |= plan
         if broken:
             broken._set_workflow({"state": "broken"})
-            broken.move_ids.collection_plan_id = False
+            broken.move_ids.sudo().collection_plan_id = False
             for plan in broken:
                 partner = plan.partner_id.commercial_partner_id
                 partner.with_company(plan.company_id).collection_broken_plans += 1
