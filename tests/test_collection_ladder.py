@@ -322,6 +322,15 @@ class TestCollectionLadder(CollectionCase):
         other_move.action_post()
         self.run_engine()
         self.assertEqual(self.collection_activities(other).user_id, accountant)
+        # A responsible who left the company (archived) is passed over.
+        gone = self.env["res.users"].create({"name": "Gone", "login": "gone"})
+        third = self._customer("Lumber Inc", collection_responsible_id=gone.id)
+        gone.active = False
+        third_move = self._invoice(third, 35, post=False)
+        third_move.invoice_user_id = salesperson
+        third_move.action_post()
+        self.run_engine()
+        self.assertEqual(self.collection_activities(third).user_id, salesperson)
 
     def test_call_falls_back_to_the_company_collector(self):
         collector = self.env["res.users"].create(
@@ -454,3 +463,13 @@ class TestCollectionLadder(CollectionCase):
         note = str(self.collection_activities(self.customer).note)
         self.assertIn("Accounts payable", note)
         self.assertIn("+1 555 0199", note)
+        # An invoice address without a name of its own: ask for the customer's.
+        other = self._customer("Gemini Furniture")
+        self.env["res.partner"].create(
+            {"type": "invoice", "phone": "+1 555 0142", "parent_id": other.id}
+        )
+        self._invoice(other, 35)
+        self.run_engine()
+        note = str(self.collection_activities(other).note)
+        self.assertIn("Ask for <strong>Gemini Furniture</strong>", note)
+        self.assertIn("+1 555 0142", note)

@@ -122,7 +122,8 @@ class TestCollectionPayments(CollectionCase):
         for text in (
             "1,000.00\xa0€, 40 days overdue",
             "$\xa0300.00, 10 days overdue",
-            "Total overdue: <strong>1,000.00\xa0€</strong>, less credits of 200.00\xa0€",
+            "Total overdue: <strong>1,000.00\xa0€</strong>, less credits of 200.00\xa0€: ask "
+            "for <strong>800.00\xa0€</strong>.",
             "Total overdue: <strong>$\xa0300.00</strong>",
         ):
             self.assertIn(text, note)

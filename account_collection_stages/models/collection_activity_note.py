@@ -36,7 +36,7 @@ class ActivityNotes:
             parts.append(
                 call
                 % {
-                    "contact": strong(contact.name),
+                    "contact": strong(contact.name or partner.name),
                     "customer": strong(partner.name),
                     "phone": strong(phone or ""),
                 }
@@ -67,6 +67,7 @@ class ActivityNotes:
             amounts = {
                 "amount": strong(self.money(lang, total["overdue"], currency)),
                 "credit": self.money(lang, total["credit"], currency),
+                "claimed": strong(self.money(lang, total["claimed"], currency)),
             }
             phrase = text["total_credit"] if total["credit"] else text["total"]
             html += Markup("<p>%s</p>") % (phrase % amounts)
@@ -110,7 +111,10 @@ class ActivityNotes:
                 "line": escape(env._("%(invoice)s: %(amount)s, %(days)s days overdue")),
                 "total": escape(env._("Total overdue: %(amount)s")),
                 "total_credit": escape(
-                    env._("Total overdue: %(amount)s, less credits of %(credit)s")
+                    env._(
+                        "Total overdue: %(amount)s, less credits of %(credit)s: ask for "
+                        "%(claimed)s."
+                    )
                 ),
                 "charge": escape(
                     env._(

@@ -922,9 +922,9 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_responsible(self, partner, moves, fallback):
         """The partner's collection responsible, else the salesperson, else ``fallback`` (the
-        company's, see _collection_default_responsible)."""
+        company's, see _collection_default_responsible): the first of them still active."""
         return (
-            partner.collection_responsible_id
+            partner.collection_responsible_id.filtered("active")
             or moves.invoice_user_id.filtered(lambda u: u.active and not u.share)[:1]
             or fallback
         )
@@ -932,8 +932,8 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_default_responsible(self):
         return (
-            self.env.company.collection_default_user_id
-            or self.env.ref("base.user_admin", raise_if_not_found=False)
+            self.env.company.collection_default_user_id.filtered("active")
+            or self.env.ref("base.user_admin", raise_if_not_found=False).filtered("active")
             or self.env.user
         )
 
