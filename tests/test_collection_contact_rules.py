@@ -26,7 +26,7 @@ class TestCollectionContactRules(CollectionCase):
         partner = partner or self.consumer
         with freeze_time(when):
             action = partner.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard = partner.env[action["res_model"]].browse(action["res_id"])
             wizard.write({"outcome": outcome, **values})
             return wizard.action_confirm()
 
@@ -43,7 +43,22 @@ class TestCollectionContactRules(CollectionCase):
         self.assertEqual(len(self.events(self.consumer, "call").filtered("call_outcome")), 8)
 
     def test_seven_days_after_a_conversation(self):
-        self.call(at(0, 10), "refused")
+        # Another company's conversation is about another debt: it does not count here, even
+        # for a user who works in both.
+        other = self.env["res.company"].create({"name": "Other Creditor"})
+        self.env.user.company_ids |= other
+        self.env["collection.event"].create(
+            {
+                "partner_id": self.consumer.id,
+                "company_id": other.id,
+                "kind": "call",
+                "call_outcome": "refused",
+                "call_time": at(0, 9),
+                "date": DAY0,
+            }
+        )
+        both = self.consumer.with_context(allowed_company_ids=[self.env.company.id, other.id])
+        self.call(at(0, 10), "refused", partner=both)
         with self.assertRaisesRegex(
             UserError, "before 03/09/2026 08:00 .UTC.: a conversation about the debt on 03/02/2026"
         ):

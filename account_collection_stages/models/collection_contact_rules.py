@@ -31,9 +31,12 @@ class CollectionContactRules(models.AbstractModel):
 
     @api.model
     def _recent_calls(self, partners, now):
-        """{partner: its calls of the 7 days before ``now``, newest first}, in one query."""
+        """{partner: its calls of the 7 days before ``now``, newest first}, in one query.
+        The current company's only: the limits count the calls about its own debts, whichever
+        companies the user has selected."""
         calls = self.env["collection.event"].search(
             [
+                ("company_id", "=", self.env.company.id),
                 ("partner_id", "in", partners.ids),
                 ("kind", "=", "call"),
                 ("call_outcome", "!=", False),
