@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 NOON = datetime.combine(DAY0, datetime.min.time()) + timedelta(hours=12)
 
@@ -49,6 +49,21 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(change.move_ids, self.move)
         self.assertIn("Negotiation", str(change.mail_message_id.body))
 
+    def test_the_call_outcome_is_written_in_the_user_language(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.env["ir.module.module"]._load_module_terms([MODULE], ["es_ES"], overwrite=True)
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        with freeze_time(NOON):
+            action = activity.with_context(lang="es_ES").action_collection_log_call()
+            wizard = self.env[action["res_model"]].with_context(lang="es_ES")
+            wizard.browse(action["res_id"]).write({"outcome": "no_answer"})
+            wizard.browse(action["res_id"]).action_confirm()
+        # The activity's "done" message on the customer, with the outcome as feedback.
+        done = self.customer.message_ids.filtered("mail_activity_type_id")
+        self.assertEqual(len(done), 1)
+        self.assertIn("Sin respuesta", str(done.body))
+
     def test_follow_up_call_stays_while_the_customer_is_on_reminders(self):
         customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")
         move = self._invoice(customer, 10)
@@ -68,13 +83,16 @@ class TestCollectionCalls(CollectionCase):
         self.run_engine()
         promise_day = DAY0 + timedelta(days=25)
         self.call("promise_to_pay", promise_date=promise_day, promise_amount=1000.0)
-        self.assertEqual(self.move.collection_hold_until, promise_day + timedelta(days=3))
+        # Held through the 3 days of grace.
+        self.assertEqual(self.move.collection_hold_until, promise_day + timedelta(days=4))
         promise = self.events(self.customer, "promise")
         self.assertEqual((promise.promise_state, promise.promise_amount), ("open", 1000.0))
-        # 67 days overdue, past the Negotiation stage's 60: held, the invoice stays on Call.
-        self.run_engine(DAY0 + timedelta(days=27))
-        self.assertEqual(promise.promise_state, "open")
-        self.assertEqual(self.move.collection_stage_id, self.stage["call"])
+        # 67 and 68 days overdue, past the Negotiation stage's 60: held, the invoice stays on
+        # Call until the last day of grace.
+        for day in (27, 28):
+            self.run_engine(DAY0 + timedelta(days=day))
+            self.assertEqual(promise.promise_state, "open")
+            self.assertEqual(self.move.collection_stage_id, self.stage["call"])
         self.run_engine(DAY0 + timedelta(days=29))
         self.assertEqual(promise.promise_state, "broken")
         self.assertEqual(self.customer.collection_broken_promises, 1)
@@ -95,6 +113,44 @@ class TestCollectionCalls(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=9))
         self.assertEqual(self.events(self.customer, "promise").promise_state, "kept")
         self.assertEqual(self.customer.collection_broken_promises, 0)
+
+    def test_promise_of_part_of_the_balance_kept(self):
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=400.0)
+        self._pay(self.move, amount=250.0, day=DAY0 + timedelta(days=2))
+        self._pay(self.move, amount=150.0, day=DAY0 + timedelta(days=4))
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(self.events(self.customer, "promise").promise_state, "kept")
+        self.assertEqual(self.customer.collection_broken_promises, 0)
+        self.assertEqual(self.move.collection_stage_id, self.stage["call"])
+        # Less than promised: broken.
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=9),
+            promise_date=DAY0 + timedelta(days=15),
+            promise_amount=400.0,
+        )
+        self._pay(self.move, amount=399.0, day=DAY0 + timedelta(days=14))
+        self.run_engine(DAY0 + timedelta(days=19))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promises.mapped("promise_state"), ["broken", "kept"])
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+
+    def test_promise_superseded_by_a_dispute(self):
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        # The customer calls back: the goods were damaged.
+        self.call(
+            "dispute",
+            when=NOON + timedelta(days=2),
+            inbound=True,
+            dispute_reason="Goods arrived damaged",
+        )
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(self.events(self.customer, "promise").promise_state, "superseded")
+        self.assertEqual(self.customer.collection_broken_promises, 0)
+        self.assertEqual(self.move.collection_stage_id, self.stage["call"])
 
     def test_dispute_stops_reminders_until_resolved(self):
         self.call("dispute", dispute_reason="Goods arrived damaged")

@@ -271,7 +271,9 @@ class CollectionEngine(models.AbstractModel):
             )
             ._collection_check_schedule(today)
         )
-        self._collection_escalate(broken_plans.move_ids, today)
+        self._collection_escalate(
+            broken_plans.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES), today
+        )
         writes = {}  # invoice -> collection fields to write, all in one go
         event_vals = self._collection_release_paid(partners, today, writes)
 
@@ -855,9 +857,9 @@ class CollectionEngine(models.AbstractModel):
         return when and max(pytz.utc.localize(when).astimezone(tz).date(), today)
 
     def _collection_check_promises(self, partners, today):
-        """Promises whose date and grace have passed are kept when the invoices are paid, and
-        broken otherwise: the customer's broken promises go up and the invoices move on to
-        the next stage."""
+        """Judge the promises whose date and grace have passed (see _collection_promise_state):
+        for a broken one, the customer's broken promises go up and the invoices still to
+        chase move on to the next stage."""
         grace = timedelta(days=self.env.company.collection_promise_grace_days)
         promises = self.env["collection.event"].search(
             [
@@ -868,16 +870,14 @@ class CollectionEngine(models.AbstractModel):
                 ("promise_date", "<", today - grace),
             ]
         )
-        kept = promises.filtered(lambda p: all(m.payment_state in PAID_STATES for m in p.move_ids))
-        kept.promise_state = "kept"
-        broken = promises - kept
+        for state, group in promises.grouped(self._collection_promise_state).items():
+            group.promise_state = state
+        broken = promises.filtered(lambda p: p.promise_state == "broken")
         if not broken:
             return
-        broken.promise_state = "broken"
         for partner, group in broken.grouped("partner_id").items():
             partner.collection_broken_promises += len(group)
-        moves = broken.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES)
-        self._collection_escalate(moves, today)
+        self._collection_escalate(broken.move_ids.filtered(self._collection_promise_chased), today)
         self.env["collection.event"]._collection_record(
             [
                 dict(
@@ -891,6 +891,33 @@ class CollectionEngine(models.AbstractModel):
                 )
                 for promise in broken
             ]
+        )
+
+    @api.model
+    def _collection_promise_state(self, promise):
+        """What became of a promise once its date and grace have passed:
+
+        - kept: its invoices are paid, or the customer paid at least the amount promised
+          (the balance when promised, less the balance now);
+        - superseded: what is unpaid is in a payment plan or disputed, which replace it;
+        - broken otherwise."""
+        moves = promise.move_ids
+        paid = promise.amount_overdue - sum(moves.mapped("amount_residual_signed"))
+        currency = promise.currency_id
+        if (
+            all(move.payment_state in PAID_STATES for move in moves)
+            or currency.compare_amounts(paid, promise.promise_amount) >= 0
+        ):
+            return "kept"
+        if not moves.filtered(self._collection_promise_chased):
+            return "superseded"
+        return "broken"
+
+    @api.model
+    def _collection_promise_chased(self, move):
+        """Whether a promise's invoice is still to chase: unpaid, not in a plan, not disputed."""
+        return not (
+            move.payment_state in PAID_STATES or move.collection_plan_id or move.collection_disputed
         )
 
     def _collection_escalate(self, moves, today=None):

@@ -75,7 +75,9 @@ class CollectionEvent(models.Model):
     promise_date = fields.Date()
     promise_amount = fields.Monetary()
     promise_state = fields.Selection(
-        [("open", "Open"), ("kept", "Kept"), ("broken", "Broken")], index=True
+        [("open", "Open"), ("kept", "Kept"), ("broken", "Broken"), ("superseded", "Superseded")],
+        index=True,
+        help="Superseded: what was left unpaid went into a payment plan or was disputed.",
     )
     amount_overdue = fields.Monetary(
         string="Overdue amount", help="Overdue amount of the invoices, in the company currency."

@@ -54,7 +54,7 @@ class CollectionCallWizard(models.TransientModel):
     no_contact = fields.Boolean(related="partner_id.commercial_partner_id.collection_no_contact")
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
     promise_date = fields.Date()
-    promise_amount = fields.Monetary()
+    promise_amount = fields.Monetary(currency_field="company_currency_id")
     dispute_reason = fields.Char()
     right_contact_id = fields.Many2one(
         "res.partner",
@@ -249,15 +249,16 @@ class CollectionCallWizard(models.TransientModel):
             limit=1,
         )
         if activity:
-            outcome = dict(CALL_OUTCOMES)[self.outcome]
-            activity.action_feedback(feedback=outcome)
+            outcome = dict(self._fields["outcome"]._description_selection(self.env))
+            activity.action_feedback(feedback=outcome[self.outcome])
         return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
             "type": "ir.actions.act_window_close"
         }
 
     # ----------------------------------------------------------------- outcomes
     def _outcome_promise_to_pay(self, partner, call):
-        grace = timedelta(days=self.env.company.collection_promise_grace_days)
+        # Held through the last day of grace: the day after, the promise is judged.
+        grace = timedelta(days=self.env.company.collection_promise_grace_days + 1)
         self.move_ids.write({"collection_hold_until": self.promise_date + grace})
         self.env["collection.event"].create(
             {
@@ -267,6 +268,8 @@ class CollectionCallWizard(models.TransientModel):
                 "promise_date": self.promise_date,
                 "promise_amount": self.promise_amount,
                 "promise_state": "open",
+                # What is paid from now on counts towards the promise.
+                "amount_overdue": self.balance,
                 "contact_id": self.contact_id.id,
             }
         )._collection_log_on_partner()
