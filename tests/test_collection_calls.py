@@ -185,10 +185,22 @@ class TestCollectionCalls(CollectionCase):
 
     def test_dispute_customer_right_proposes_a_credit_note(self):
         self.call("dispute", dispute_reason="Billed twice")
+        # Held meanwhile by hand: resolving the dispute leaves that alone.
+        self.move.collection_hold_until = DAY0 + timedelta(days=10)
         action = self.move.action_collection_dispute_customer_right()
         self.assertEqual(action["res_model"], "account.move.reversal")
         self.assertEqual(action["context"]["active_ids"], self.move.ids)
+        # The dialog closed without a credit note: the dispute stays.
+        self.assertTrue(self.move.collection_disputed)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(action["context"])
+            .create({"reason": "Billed twice", "journal_id": self.move.journal_id.id})
+        )
+        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        self.assertEqual(credit_note.reversed_entry_id, self.move)
         self.assertFalse(self.move.collection_disputed)
+        self.assertEqual(self.move.collection_hold_until, DAY0 + timedelta(days=10))
         resolved = self.events(self.customer, "dispute").filtered(
             lambda e: "customer is right" in str(e.note)
         )

@@ -245,17 +245,20 @@ class AccountMove(models.Model):
         return self.env["collection.call.wizard"]._open_for(self.commercial_partner_id, self)
 
     def action_collection_dispute_customer_right(self):
-        """The customer was right: end the dispute and propose a credit note."""
-        disputed = self._collection_resolve_dispute(
-            self.env._("Dispute resolved: the customer is right.")
-        )
+        """The customer was right: propose a credit note. The dispute ends with the credit
+        note (account.move.reversal), not before: closing the dialog leaves it open."""
+        disputed = self._collection_disputed()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_view_account_move_reversal"
         )
         action.update(
             views=[(action.get("view_id") and action["view_id"][0], "form")],
             view_mode="form",
-            context={"active_model": "account.move", "active_ids": disputed.ids},
+            context={
+                "active_model": "account.move",
+                "active_ids": disputed.ids,
+                "collection_dispute_customer_right": True,
+            },
         )
         return action
 
@@ -264,22 +267,21 @@ class AccountMove(models.Model):
         self._collection_resolve_dispute(self.env._("Dispute resolved: the debt is confirmed."))
         return True
 
-    def _collection_resolve_dispute(self, note):
-        """End the dispute of these invoices; the dispute went to a collection manager, who
-        alone decides it."""
+    def _collection_disputed(self):
+        """The disputed ones of these invoices, for a collection manager to decide."""
         self.env["collection.event"]._collection_check_manager(
             self.env._("Only a collection manager can resolve a dispute.")
         )
         disputed = self.filtered("collection_disputed")
         if not disputed:
             raise UserError(self.env._("These invoices are not disputed."))
-        disputed.write(
-            {
-                "collection_disputed": False,
-                "collection_dispute_reason": False,
-                "collection_hold_until": False,
-            }
-        )
+        return disputed
+
+    def _collection_resolve_dispute(self, note):
+        """End the dispute of these invoices; the dispute went to a collection manager, who
+        alone decides it. A hold (a promise's, say) stays: the dispute set none."""
+        disputed = self._collection_disputed()
+        disputed.write({"collection_disputed": False, "collection_dispute_reason": False})
         self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
         # The manager's "Resolve a dispute" activities that no disputed invoice keeps open.
         disputes = self.env["collection.event"].search(

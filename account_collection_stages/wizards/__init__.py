@@ -1,2 +1,3 @@
 from . import collection_pause
 from . import collection_call_wizard
+from . import account_move_reversal
