@@ -104,10 +104,10 @@ class TestCollectionMultiCompany(CollectionCase):
             move_2, outcome="promise_to_pay", promise_date=promise_day, promise_amount=100.0
         )
         self.assertEqual(call.company_id, self.company_2)
-        # Company 2's grace days, not company 1's.
+        # Held through company 2's grace days, not company 1's.
         self.assertEqual(
             move_2.collection_hold_until,
-            promise_day + timedelta(days=self.company_2.collection_promise_grace_days),
+            promise_day + timedelta(days=self.company_2.collection_promise_grace_days + 1),
         )
         # A plan asked for on such a call is company 2's too.
         move_2.collection_hold_until = False
