@@ -71,7 +71,7 @@ class AccountMove(models.Model):
     collection_excluded = fields.Boolean(
         string="Excluded from collection", copy=False, tracking=True
     )
-    collection_exclusion_reason = fields.Char(copy=False, tracking=True)
+    collection_exclusion_reason = fields.Char(string="Exclusion reason", copy=False, tracking=True)
     collection_hold_until = fields.Date(
         string="Collection on hold until",
         copy=False,
@@ -81,7 +81,9 @@ class AccountMove(models.Model):
     collection_disputed = fields.Boolean(
         string="Disputed", copy=False, tracking=True, readonly=True
     )
-    collection_dispute_reason = fields.Char(copy=False, tracking=True, readonly=True)
+    collection_dispute_reason = fields.Char(
+        string="Dispute reason", copy=False, tracking=True, readonly=True
+    )
     collection_plan_id = fields.Many2one(
         "collection.payment.plan",
         string="Payment plan",

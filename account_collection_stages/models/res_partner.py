@@ -57,7 +57,7 @@ class ResPartner(models.Model):
         help="Gets this customer's collection calls and proposals.",
     )
     collection_excluded = fields.Boolean(string="Excluded from collection", tracking=True)
-    collection_exclusion_reason = fields.Char(tracking=True)
+    collection_exclusion_reason = fields.Char(string="Exclusion reason", tracking=True)
     collection_checked_date = fields.Date(
         company_dependent=True,
         readonly=True,
