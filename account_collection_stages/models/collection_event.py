@@ -72,10 +72,11 @@ class CollectionEvent(models.Model):
         "customer, not those it makes; a conversation counts either way.",
     )
     contact_id = fields.Many2one("res.partner")
-    promise_date = fields.Date()
-    promise_amount = fields.Monetary()
+    promise_date = fields.Date(string="Promised date")
+    promise_amount = fields.Monetary(string="Promised amount")
     promise_state = fields.Selection(
         [("open", "Open"), ("kept", "Kept"), ("broken", "Broken"), ("superseded", "Superseded")],
+        string="Promise status",
         index=True,
         help="Superseded: what was left unpaid went into a payment plan or was disputed.",
     )

@@ -53,9 +53,9 @@ class CollectionCallWizard(models.TransientModel):
     )
     no_contact = fields.Boolean(related="partner_id.commercial_partner_id.collection_no_contact")
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
-    promise_date = fields.Date()
-    promise_amount = fields.Monetary(currency_field="company_currency_id")
-    dispute_reason = fields.Char()
+    promise_date = fields.Date(string="Promised date")
+    promise_amount = fields.Monetary(string="Promised amount", currency_field="company_currency_id")
+    dispute_reason = fields.Char(string="Dispute reason")
     right_contact_id = fields.Many2one(
         "res.partner",
         string="Right contact",
