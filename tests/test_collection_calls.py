@@ -176,7 +176,16 @@ class TestCollectionCalls(CollectionCase):
         clerk = new_test_user(self.env, "dispute_clerk", groups="account.group_account_invoice")
         with self.assertRaisesRegex(AccessError, "collection manager"):
             self.move.with_user(clerk).action_collection_dispute_confirmed()
+        # Nor by writing the invoice, nor by editing the history.
+        with self.assertRaisesRegex(UserError, "Disputed: kept by the collection actions"):
+            self.move.with_user(clerk).write({"collection_disputed": False})
+        dispute = self.events(self.customer, "dispute")
+        with self.assertRaisesRegex(UserError, "history .* is not edited"):
+            dispute.with_user(clerk).write({"note": "Nothing disputed"})
+        with self.assertRaisesRegex(UserError, "history .* is not edited"):
+            dispute.with_user(clerk).move_ids = False
         self.assertTrue(self.move.collection_disputed)
+        self.assertEqual(dispute.move_ids, self.move)
         self.move.action_collection_dispute_confirmed()
         self.assertFalse(self.move.collection_disputed)
         self.assertFalse(todo.exists() and todo.active, "the manager's To-Do is done")

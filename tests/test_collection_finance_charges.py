@@ -109,7 +109,7 @@ class TestCollectionFinanceCharges(CollectionCase):
         excluded = self._invoice(self.customer, 73)
         excluded.collection_excluded = True
         disputed = self._invoice(self.customer, 73)
-        disputed.collection_disputed = True
+        disputed.sudo().collection_disputed = True  # as a call logging a dispute does
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.customer.action_collection_finance_charges()
         # On hold (a promise to pay), interest runs all the same.

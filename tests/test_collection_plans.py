@@ -135,12 +135,29 @@ class TestCollectionPlans(CollectionCase):
                     )
                 # Nor by putting an invoice in a plan, which stops its reminders, by hand.
                 loose = self._invoice(self.customer, 50)
-                with self.assertRaisesRegex(UserError, "only through the plan's buttons"):
+                with self.assertRaisesRegex(
+                    UserError, "Payment plan: kept by the collection actions"
+                ):
                     loose.with_user(clerk).collection_plan_id = plan
                 self.assertFalse(loose.collection_plan_id)
-                # Nor by rating the customer by hand, which changes nothing.
+                # Nor by rating the customer by hand, which changes nothing, or by making a
+                # new customer rated "good".
                 self.customer.with_user(clerk).write({"collection_payment_rating": "good"})
                 self.assertEqual(self.customer.collection_payment_rating, rating)
+                forged = (
+                    self.env["res.partner"]
+                    .with_user(clerk)
+                    .with_context(default_collection_payment_score=100)
+                    .create(
+                        {
+                            "name": "Forged Ltd",
+                            "is_company": True,
+                            "collection_payment_rating": "good",
+                        }
+                    )
+                )
+                self.assertEqual(forged.collection_payment_rating, "none")
+                self.assertEqual(forged.collection_payment_score, 0)
                 # Nor by changing what is to be approved.
                 with self.assertRaisesRegex(UserError, "cannot be changed"):
                     plan.with_user(clerk).write(
@@ -160,8 +177,15 @@ class TestCollectionPlans(CollectionCase):
                 plan.action_approve()
                 self.assertEqual(plan.state, "active")
                 self.assertEqual(plan.approved_by_id, self.env.user)
+                # Nor can the clerk cancel it once active: a late plan would escape the daily
+                # check that counts it broken.
+                with self.assertRaisesRegex(AccessError, "cancel an active payment plan"):
+                    plan.with_user(clerk).action_cancel()
+                self.assertEqual(plan.state, "active")
                 # Nor can an invoice leave the plan by hand, and start its reminders again.
-                with self.assertRaisesRegex(UserError, "only through the plan's buttons"):
+                with self.assertRaisesRegex(
+                    UserError, "Payment plan: kept by the collection actions"
+                ):
                     plan.move_ids.with_user(clerk).collection_plan_id = False
                 self.assertEqual(plan.move_ids.collection_plan_id, plan)
 
@@ -208,7 +232,7 @@ class TestCollectionPlans(CollectionCase):
         paid = self._invoice(self.customer, 50)
         self._pay(paid, day=DAY0)
         disputed = self._invoice(self.customer, 45)
-        disputed.collection_disputed = True
+        disputed.sudo().collection_disputed = True  # as a call logging a dispute does
         euro = self.env.ref("base.EUR")
         euro.active = True
         in_euro = self.init_invoice(

@@ -3,6 +3,20 @@ from odoo.exceptions import UserError
 
 # Payment states of an invoice with nothing left to collect.
 PAID_STATES = ("paid", "in_payment", "reversed")
+# The invoice's collection bookkeeping: written by the collection actions that check who may
+# take them (calls, dispute resolutions, payment plans, the daily run), never directly.
+BOOKKEEPING_FIELDS = {
+    "collection_plan_id",
+    "collection_disputed",
+    "collection_dispute_reason",
+    "collection_stage_date",
+    "collection_stage_manual",
+    "collection_last_action_date",
+    "collection_last_reminder_date",
+    "collection_next_action_date",
+    "collection_reminder_count",
+    "collection_event_ids",
+}
 
 
 def past_due_line_domain(today):
@@ -139,10 +153,11 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
+            for vals in vals_list:
+                self._check_bookkeeping(set(vals) | defaults)
         moves = super().create(vals_list)
-        # Checked on the invoices made, defaults from the context included.
-        if not self.env.su and moves.collection_plan_id:
-            self._raise_plan_by_hand()
         # An invoice created on a stage (imported from another system, say) is on it by hand.
         # Checked on the values first: invoices are created by the thousand, on no stage.
         if any(vals.get("collection_stage_id") for vals in vals_list):
@@ -155,8 +170,8 @@ class AccountMove(models.Model):
         """A stage set by hand (the invoice form, the Collections kanban) is dated and logged
         in the collection history like the stages the daily run sets, which writes them
         directly."""
-        if "collection_plan_id" in vals and not self.env.su:
-            self._raise_plan_by_hand()
+        if not self.env.su:
+            self._check_bookkeeping(vals)
         if "collection_stage_id" not in vals:
             return super().write(vals)
         stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
@@ -166,18 +181,23 @@ class AccountMove(models.Model):
             moved._collection_stage_set_by_hand(stage)
         return result
 
-    def _raise_plan_by_hand(self):
-        # A plan stops the reminders of its invoices: it is set by the plan's approval only.
-        raise UserError(
-            self.env._(
-                "An invoice joins or leaves a payment plan only through the plan's buttons: "
-                "Confirm, Approve and Cancel."
+    def _check_bookkeeping(self, names):
+        """Refuse to write the collection bookkeeping directly (see BOOKKEEPING_FIELDS)."""
+        written = BOOKKEEPING_FIELDS.intersection(names)
+        if written:
+            raise UserError(
+                self.env._(
+                    "%(fields)s: kept by the collection actions (logging a call, resolving a "
+                    "dispute, a payment plan's buttons, the daily run), not written directly.",
+                    fields=", ".join(
+                        sorted(self._fields[name]._description_string(self.env) for name in written)
+                    ),
+                )
             )
-        )
 
     def _collection_stage_set_by_hand(self, stage):
         """Date and log ``stage`` (or none), just set by hand on these invoices."""
-        self.write(
+        self.sudo().write(
             {
                 "collection_stage_date": fields.Date.context_today(self) if stage else False,
                 "collection_stage_manual": bool(stage),
@@ -283,7 +303,7 @@ class AccountMove(models.Model):
         """End the dispute of these invoices; the dispute went to a collection manager, who
         alone decides it. A hold (a promise's, say) stays: the dispute set none."""
         disputed = self._collection_disputed()
-        disputed.write({"collection_disputed": False, "collection_dispute_reason": False})
+        disputed.sudo().write({"collection_disputed": False, "collection_dispute_reason": False})
         self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
         # The manager's "Resolve a dispute" activities that no disputed invoice keeps open.
         disputes = self.env["collection.event"].search(

@@ -871,7 +871,7 @@ class CollectionEngine(models.AbstractModel):
             ]
         )
         for state, group in promises.grouped(self._collection_promise_state).items():
-            group.promise_state = state
+            group.sudo().promise_state = state
         broken = promises.filtered(lambda p: p.promise_state == "broken")
         if not broken:
             return
@@ -1008,9 +1008,11 @@ class CollectionEngine(models.AbstractModel):
                     email_from=event.company_id.email_formatted or None,
                 )
                 if not recipients:
-                    event.note = self.env._("Not emailed: the customer has no email address.")
+                    event.sudo().note = self.env._(
+                        "Not emailed: the customer has no email address."
+                    )
                     unreached |= event
-                event.mail_message_id = message
+                event.sudo().mail_message_id = message
         self._collection_ask_for_email(unreached)
 
     def _collection_ask_for_email(self, events):

@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import plaintext2html
 
 from .account_move import past_due_invoice_line_domain
@@ -99,6 +99,18 @@ class CollectionEvent(models.Model):
         for event in self:
             event.display_name = f"{kinds.get(event.kind, '')}: {event.partner_id.display_name}"
 
+    def write(self, vals):
+        """The history records what was done, by whom and when: the actions that make it
+        complete it (as superuser), nobody edits it."""
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The collection history records what was done and is not edited. Add a note "
+                    "in the customer's chatter instead."
+                )
+            )
+        return super().write(vals)
+
     def _collection_log_on_partner(self):
         """Write each event in its customer's chatter, all in one go."""
         messages = self._collection_post_notes(
@@ -113,7 +125,7 @@ class CollectionEvent(models.Model):
             ],
             [event.move_ids for event in self],
         )
-        for event, message in zip(self, messages, strict=True):
+        for event, message in zip(self.sudo(), messages, strict=True):
             event.mail_message_id = message
 
     def _collection_totals(self):

@@ -292,6 +292,11 @@ class CollectionPaymentPlan(models.Model):
         return True
 
     def action_cancel(self):
+        if any(plan.state == "active" for plan in self):
+            # Else a late plan would be cancelled before the daily check counts it broken.
+            self.env["collection.event"]._collection_check_manager(
+                self.env._("Only a collection manager can cancel an active payment plan.")
+            )
         waiting = self.filtered(lambda p: p.state == "to_approve")
         self.filtered(lambda p: p.state in ("draft", "to_approve", "active"))._set_workflow(
             {"state": "cancelled"}

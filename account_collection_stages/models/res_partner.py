@@ -105,12 +105,29 @@ class ResPartner(models.Model):
     collection_event_ids = fields.One2many("collection.event", "partner_id")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            # A new customer is scored by its own invoices, like any other (see write()).
+            vals_list = [self._without_score(vals) for vals in vals_list]
+            context = {
+                key: value
+                for key, value in self.env.context.items()
+                if key.removeprefix("default_") not in SCORE_FIELDS
+            }
+            self = self.with_env(self.env(context=context))
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.su and SCORE_FIELDS & set(vals):
+        if not self.env.su:
             # Computed (collection.payment.score) and trusted by plan approval: left out of a
             # write through the API, as of a contact merge, which writes every stored field.
-            vals = {name: value for name, value in vals.items() if name not in SCORE_FIELDS}
+            vals = self._without_score(vals)
         return super().write(vals)
+
+    @api.model
+    def _without_score(self, vals):
+        return {name: value for name, value in vals.items() if name not in SCORE_FIELDS}
 
     @api.depends("is_company")
     def _compute_collection_is_consumer(self):

@@ -275,7 +275,7 @@ class CollectionCallWizard(models.TransientModel):
         )._collection_log_on_partner()
 
     def _outcome_dispute(self, partner, call):
-        self.move_ids.write(
+        self.move_ids.sudo().write(
             {"collection_disputed": True, "collection_dispute_reason": self.dispute_reason}
         )
         activity = partner.activity_schedule(
