@@ -137,6 +137,17 @@ class TestCollectionContactRules(CollectionCase):
         self.run_engine()
         self.assertFalse(self.reminders(self.consumer))
         self.assertFalse(self.collection_activities(self.consumer))
+        # Any employee may edit contacts; only collection users lift the request, or lift the
+        # consumer rules. Writing the values it has (a contact merge does) changes nothing.
+        employee = new_test_user(
+            self.env, "employee", groups="base.group_user,base.group_partner_manager"
+        )
+        as_employee = self.consumer.with_user(employee)
+        with self.assertRaisesRegex(AccessError, "Cease communication, Consumer debtor"):
+            as_employee.write({"collection_no_contact": False, "collection_is_consumer": False})
+        as_employee.write({"collection_no_contact": True, "phone": "+1 555 0111"})
+        self.assertTrue(self.consumer.collection_no_contact)
+        self.assertEqual(self.consumer.phone, "+1 555 0111")
 
     def test_engine_schedules_the_call_when_allowed(self):
         self.call(at(0, 10), "refused")

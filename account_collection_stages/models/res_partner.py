@@ -12,6 +12,15 @@ SCORE_FIELDS = {
     "collection_broken_promises",
     "collection_broken_plans",
 }
+# Whom the collection run chases and how: set by collection users only (any internal user may
+# edit contacts). A cleared cease-communication request would restart the calls.
+SETTINGS_FIELDS = {
+    "collection_no_contact",
+    "collection_is_consumer",
+    "collection_excluded",
+    "collection_exclusion_reason",
+    "collection_responsible_id",
+}
 
 
 class ResPartner(models.Model):
@@ -123,7 +132,30 @@ class ResPartner(models.Model):
             # Computed (collection.payment.score) and trusted by plan approval: left out of a
             # write through the API, as of a contact merge, which writes every stored field.
             vals = self._without_score(vals)
+            self._check_settings_change(vals)
         return super().write(vals)
+
+    def _check_settings_change(self, vals):
+        """Refuse a change of the collection settings (SETTINGS_FIELDS) to all but collection
+        users; writing the values they have (a contact merge does) is no change."""
+        changed = [
+            name
+            for name in SETTINGS_FIELDS.intersection(vals)
+            for partner in self
+            if (self._fields[name].convert_to_write(partner[name], partner) or False)
+            != (vals[name] or False)
+        ]
+        if changed:
+            self.env["collection.event"]._collection_check_user(
+                self.env._(
+                    "Only collection users can change these collection settings: %(fields)s.",
+                    fields=", ".join(
+                        sorted(
+                            {self._fields[name]._description_string(self.env) for name in changed}
+                        )
+                    ),
+                )
+            )
 
     @api.model
     def _without_score(self, vals):
