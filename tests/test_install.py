@@ -88,3 +88,20 @@ class TestInstall(TransactionCase):
                 self.env[model].with_user(self.internal).search([])
         with self.assertRaises(AccessError):
             stage.with_user(self.internal).read(["name"])
+
+    def test_portal_customer_reads_no_collection_data(self):
+        # The customer's own contact and invoice, as a portal user may read them: their stage,
+        # score and the accountants' reasons stay internal.
+        portal = new_test_user(self.env, "acs_portal", groups="base.group_portal")
+        customer = portal.partner_id
+        customer.sudo().write(
+            {"collection_excluded": True, "collection_exclusion_reason": "Friend of the CEO"}
+        )
+        self.assertEqual(customer.with_user(portal).read(["email"])[0]["id"], customer.id)
+        for name in ("collection_exclusion_reason", "collection_payment_rating"):
+            with self.subTest(name=name), self.assertRaises(AccessError):
+                customer.with_user(portal).read([name])
+        self.assertNotIn("collection_stage_id", customer.with_user(portal).fields_get())
+        invoice_fields = self.env["account.move"].with_user(portal).fields_get()
+        self.assertIn("amount_residual", invoice_fields)
+        self.assertFalse([name for name in invoice_fields if name.startswith("collection_")])

@@ -60,8 +60,11 @@ class AccountMove(models.Model):
         check_company=True,
         group_expand="_read_group_collection_stage_ids",
         domain="[('company_id', '=', company_id)]",
+        groups="base.group_user",
     )
-    collection_stage_date = fields.Date(string="On stage since", copy=False, readonly=True)
+    collection_stage_date = fields.Date(
+        string="On stage since", copy=False, readonly=True, groups="base.group_user"
+    )
     collection_stage_manual = fields.Boolean(
         string="Stage set by hand",
         copy=False,
@@ -69,34 +72,38 @@ class AccountMove(models.Model):
         help="Since a stage was set by hand, the invoice moves on the ladder by the days spent "
         "on each stage, as if it had reached that stage on the day it was set, not by its days "
         "overdue.",
+        groups="base.group_user",
     )
     collection_last_action_date = fields.Date(
-        string="Last collection action", copy=False, readonly=True
+        string="Last collection action", copy=False, readonly=True, groups="base.group_user"
     )
     collection_last_reminder_date = fields.Date(
-        string="Last overdue reminder", copy=False, readonly=True
+        string="Last overdue reminder", copy=False, readonly=True, groups="base.group_user"
     )
     collection_next_action_date = fields.Date(
-        string="Next collection action", copy=False, readonly=True
+        string="Next collection action", copy=False, readonly=True, groups="base.group_user"
     )
     collection_reminder_count = fields.Integer(
-        string="Overdue reminders", copy=False, readonly=True
+        string="Overdue reminders", copy=False, readonly=True, groups="base.group_user"
     )
     collection_excluded = fields.Boolean(
-        string="Excluded from collection", copy=False, tracking=True
+        string="Excluded from collection", copy=False, tracking=True, groups="base.group_user"
     )
-    collection_exclusion_reason = fields.Char(string="Exclusion reason", copy=False, tracking=True)
+    collection_exclusion_reason = fields.Char(
+        string="Exclusion reason", copy=False, tracking=True, groups="base.group_user"
+    )
     collection_hold_until = fields.Date(
         string="Collection on hold until",
         copy=False,
         tracking=True,
         help="No collection action on this invoice before this date.",
+        groups="base.group_user",
     )
     collection_disputed = fields.Boolean(
-        string="Disputed", copy=False, tracking=True, readonly=True
+        string="Disputed", copy=False, tracking=True, readonly=True, groups="base.group_user"
     )
     collection_dispute_reason = fields.Char(
-        string="Dispute reason", copy=False, tracking=True, readonly=True
+        string="Dispute reason", copy=False, tracking=True, readonly=True, groups="base.group_user"
     )
     collection_plan_id = fields.Many2one(
         "collection.payment.plan",
@@ -105,6 +112,7 @@ class AccountMove(models.Model):
         readonly=True,
         index="btree_not_null",
         help="The active payment plan this invoice is paid by; no reminders or calls meanwhile.",
+        groups="base.group_user",
     )
     collection_event_ids = fields.Many2many(
         "collection.event",
@@ -113,20 +121,25 @@ class AccountMove(models.Model):
         "event_id",
         string="Collection history",
         copy=False,
+        groups="base.group_user",
     )
-    collection_overdue = fields.Boolean(string="Overdue", compute="_compute_collection_overdue")
+    collection_overdue = fields.Boolean(
+        string="Overdue", compute="_compute_collection_overdue", groups="base.group_user"
+    )
     collection_overdue_since = fields.Date(
         string="Overdue since",
         compute="_compute_collection_overdue",
         help="Maturity of the oldest unpaid installment that is past due.",
+        groups="base.group_user",
     )
     collection_days_overdue = fields.Integer(
-        string="Days overdue", compute="_compute_collection_overdue"
+        string="Days overdue", compute="_compute_collection_overdue", groups="base.group_user"
     )
     collection_amount_overdue = fields.Monetary(
         string="Amount overdue",
         compute="_compute_collection_overdue",
         help="What is unpaid of the installments past due, in the invoice's currency.",
+        groups="base.group_user",
     )
 
     @api.model

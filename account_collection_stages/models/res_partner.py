@@ -32,12 +32,14 @@ class ResPartner(models.Model):
         company_dependent=True,
         readonly=True,
         help="The most advanced stage among the customer's open overdue invoices.",
+        groups="base.group_user",
     )
     collection_overdue_amount = fields.Monetary(
         string="Overdue amount",
         compute="_compute_collection_overdue_amount",
         currency_field="collection_currency_id",
         help="Overdue customer invoices, in the company currency.",
+        groups="base.group_user",
     )
     collection_credit_amount = fields.Monetary(
         string="Unapplied credits",
@@ -45,18 +47,22 @@ class ResPartner(models.Model):
         currency_field="collection_currency_id",
         help="Credit notes and payments of the customer not matched with an invoice yet, in "
         "the company currency: reminders and calls deduct them from what is claimed.",
+        groups="base.group_user",
     )
     collection_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_collection_overdue_amount"
+        "res.currency", compute="_compute_collection_overdue_amount", groups="base.group_user"
     )
     collection_finance_charge_set = fields.Boolean(
-        string="Finance charges set up", compute="_compute_collection_overdue_amount"
+        string="Finance charges set up",
+        compute="_compute_collection_overdue_amount",
+        groups="base.group_user",
     )
     collection_unreachable = fields.Boolean(
         string="No email address for reminders",
         compute="_compute_collection_unreachable",
         help="Neither the customer nor its invoice addresses have an email address: overdue "
         "reminders cannot be emailed.",
+        groups="base.group_user",
     )
     collection_responsible_id = fields.Many2one(
         "res.users",
@@ -64,19 +70,26 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain=[("share", "=", False)],
         help="Gets this customer's collection calls and proposals.",
+        groups="base.group_user",
     )
-    collection_excluded = fields.Boolean(string="Excluded from collection", tracking=True)
-    collection_exclusion_reason = fields.Char(string="Exclusion reason", tracking=True)
+    collection_excluded = fields.Boolean(
+        string="Excluded from collection", tracking=True, groups="base.group_user"
+    )
+    collection_exclusion_reason = fields.Char(
+        string="Exclusion reason", tracking=True, groups="base.group_user"
+    )
     collection_checked_date = fields.Date(
         company_dependent=True,
         readonly=True,
         help="Day the collection engine last went through this customer.",
+        groups="base.group_user",
     )
     collection_no_contact = fields.Boolean(
         string="Cease communication",
         tracking=True,
         help="The customer asked in writing to stop contacting them: no calls and no "
         "reminders, only legal notices (FDCPA 15 U.S.C. 1692c(c)).",
+        groups="base.group_user",
     )
     collection_is_consumer = fields.Boolean(
         string="Consumer debtor",
@@ -85,6 +98,7 @@ class ResPartner(models.Model):
         readonly=False,
         help="A person buying for personal, family or household purposes: the contact rules "
         "for consumer debts apply.",
+        groups="base.group_user",
     )
     collection_payment_score = fields.Integer(
         string="Payment score",
@@ -92,27 +106,44 @@ class ResPartner(models.Model):
         readonly=True,
         help="0 to 100, from the invoices of the last 24 months: on-time ratio and days late "
         "weighted by amount, minus broken promises and broken payment plans.",
+        groups="base.group_user",
     )
     collection_payment_rating = fields.Selection(
         PAYMENT_RATINGS,
         string="Payment rating",  # "none" where not scored yet: data/ir_default_data.xml
         company_dependent=True,
         readonly=True,
+        groups="base.group_user",
     )
     collection_avg_days_late = fields.Float(
-        string="Average days late", digits=(16, 2), company_dependent=True, readonly=True
+        string="Average days late",
+        digits=(16, 2),
+        company_dependent=True,
+        readonly=True,
+        groups="base.group_user",
     )
     collection_on_time_ratio = fields.Float(
-        string="Paid on time (%)", digits=(16, 2), company_dependent=True, readonly=True
+        string="Paid on time (%)",
+        digits=(16, 2),
+        company_dependent=True,
+        readonly=True,
+        groups="base.group_user",
     )
     collection_broken_promises = fields.Integer(
-        string="Broken promises", company_dependent=True, readonly=True
+        string="Broken promises", company_dependent=True, readonly=True, groups="base.group_user"
     )
     collection_broken_plans = fields.Integer(
-        string="Broken payment plans", company_dependent=True, readonly=True
+        string="Broken payment plans",
+        company_dependent=True,
+        readonly=True,
+        groups="base.group_user",
     )
-    collection_event_ids = fields.One2many("collection.event", "partner_id")
-    collection_event_count = fields.Integer(compute="_compute_collection_event_count")
+    collection_event_ids = fields.One2many(
+        "collection.event", "partner_id", groups="base.group_user"
+    )
+    collection_event_count = fields.Integer(
+        compute="_compute_collection_event_count", groups="base.group_user"
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
