@@ -310,7 +310,7 @@ class ResPartner(models.Model):
         with their overdue invoices of the user's companies."""
         self.env["collection.pause"]._check_collection_user()
         partners = self.commercial_partner_id.filtered("collection_excluded")
-        partners.write({"collection_excluded": False, "collection_exclusion_reason": False})
+        partners.sudo().write({"collection_excluded": False, "collection_exclusion_reason": False})
         partners._collection_log_note(self.env._("Collection resumed."))
         partners._collection_requeue()
         return True

@@ -250,7 +250,7 @@ class CollectionCallWizard(models.TransientModel):
         )
         if activity:
             outcome = dict(self._fields["outcome"]._description_selection(self.env))
-            activity.action_feedback(feedback=outcome[self.outcome])
+            activity.sudo().action_feedback(feedback=outcome[self.outcome])
         return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
             "type": "ir.actions.act_window_close"
         }
@@ -278,7 +278,7 @@ class CollectionCallWizard(models.TransientModel):
         self.move_ids.sudo().write(
             {"collection_disputed": True, "collection_dispute_reason": self.dispute_reason}
         )
-        activity = partner.activity_schedule(
+        activity = partner.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Resolve a dispute"),
             note=self.env._(
@@ -354,9 +354,9 @@ class CollectionCallWizard(models.TransientModel):
             )
         )[:1]
         if todo:
-            todo.note = (todo.note or Markup()) + Markup("<p>%s</p>") % note
+            todo.sudo().note = (todo.note or Markup()) + Markup("<p>%s</p>") % note
         else:
-            partner.activity_schedule(
+            partner.sudo().activity_schedule(
                 "mail.mail_activity_data_todo", summary=summary, note=note, user_id=self.env.user.id
             )
 
@@ -378,7 +378,7 @@ class CollectionCallWizard(models.TransientModel):
         activity_type = stage.activity_type_id or self.env.ref(
             "account_collection_stages.mail_activity_type_collection_call"
         )
-        partner.activity_schedule(
+        partner.sudo().activity_schedule(
             activity_type_id=activity_type.id,
             date_deadline=deadline,
             summary=self.env._("Call %(contact)s again", contact=contact.name or partner.name),

@@ -1,0 +1,88 @@
+"""A Billing user, a collection user but not a manager, takes every collection action of the
+web client: the guards on the history and on the invoices' bookkeeping stop none of them."""
+
+from datetime import datetime, timedelta
+
+from odoo import Command
+from odoo.tests import freeze_time, new_test_user, tagged
+
+from .common import DAY0, CollectionCase
+
+NOON = datetime.combine(DAY0, datetime.min.time()) + timedelta(hours=12)
+
+
+@tagged("standard", "post_install", "-at_install")
+@freeze_time(NOON)
+class TestCollectionRoles(CollectionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = new_test_user(cls.env, "billing_clerk", groups="account.group_account_invoice")
+        cls.customer.write({"phone": "+1 555 0100", "tz": "UTC"})
+
+    def wizard(self, records, method, **values):
+        action = getattr(records.with_user(self.clerk), method)()
+        wizard = self.env[action["res_model"]].with_user(self.clerk).browse(action["res_id"])
+        wizard.write(values)
+        return wizard.action_confirm()
+
+    def test_billing_user_takes_the_collection_actions(self):
+        promised, disputed, planned = (self._invoice(self.customer, 40) for _ in range(3))
+        self.run_engine()
+        self.assertEqual(promised.collection_stage_id, self.stage["call"])
+
+        # A stage set by hand, in the form or the kanban: dated and marked.
+        planned.with_user(self.clerk).collection_stage_id = self.stage["negotiation"]
+        self.assertTrue(planned.collection_stage_manual)
+        self.assertEqual(planned.collection_stage_date, DAY0)
+
+        # Send overdue reminder now: the reminder is in the history, with its message.
+        before = self.reminders(self.customer)
+        self.customer.with_user(self.clerk).action_collection_send_reminder()
+        reminder = self.reminders(self.customer) - before
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(reminder.user_id, self.clerk)
+        self.assertTrue(reminder.mail_message_id)
+
+        # A call with a promise, one with a dispute.
+        self.wizard(
+            promised,
+            "action_collection_log_call",
+            outcome="promise_to_pay",
+            promise_date=DAY0 + timedelta(days=5),
+            promise_amount=1000.0,
+        )
+        self.assertEqual(self.events(self.customer, "promise").promise_state, "open")
+        self.assertEqual(promised.collection_hold_until, DAY0 + timedelta(days=9))
+        self.wizard(
+            disputed,
+            "action_collection_log_call",
+            outcome="dispute",
+            inbound=True,
+            dispute_reason="Never delivered",
+        )
+        self.assertTrue(disputed.collection_disputed)
+        self.assertTrue(self.events(self.customer, "dispute").mail_message_id)
+
+        # A plan for a customer with a good history is active at once.
+        self.customer.sudo().collection_payment_rating = "good"
+        plan = (
+            self.env["collection.payment.plan"]
+            .with_user(self.clerk)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(planned.ids)],
+                    "first_date": DAY0 + timedelta(days=1),
+                }
+            )
+        )
+        plan.action_confirm()
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(planned.collection_plan_id, plan)
+
+        # Exclude the customer, then resume.
+        self.wizard(self.customer, "action_collection_exclude", reason="Bankruptcy filed")
+        self.assertTrue(self.customer.collection_excluded)
+        self.customer.with_user(self.clerk).action_collection_resume()
+        self.assertFalse(self.customer.collection_excluded)
