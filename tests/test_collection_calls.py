@@ -208,6 +208,12 @@ class TestCollectionCalls(CollectionCase):
         )
         credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
         self.assertEqual(credit_note.reversed_entry_id, self.move)
+        # A draft credit note changes nothing yet: no reminder claims the invoice meanwhile.
+        self.assertEqual(credit_note.state, "draft")
+        self.assertTrue(self.move.collection_disputed)
+        # Posted, by an accountant who is no collection manager: the dispute ends.
+        clerk = new_test_user(self.env, "credit_clerk", groups="account.group_account_invoice")
+        credit_note.with_user(clerk).action_post()
         self.assertFalse(self.move.collection_disputed)
         self.assertEqual(self.move.collection_hold_until, DAY0 + timedelta(days=10))
         resolved = self.events(self.customer, "dispute").filtered(
@@ -215,8 +221,18 @@ class TestCollectionCalls(CollectionCase):
         )
         self.assertEqual(len(resolved), 1)
         self.assertEqual(resolved.move_ids, self.move)
+        self.assertIn(credit_note.name, str(resolved.note))
         self.assertIn(resolved.mail_message_id, self.customer.message_ids)
         self.assertIn("customer is right", str(resolved.mail_message_id.body))
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("summary", "=", "Resolve a dispute")]
+            ),
+            "the manager's To-Do is done",
+        )
+        # Nobody else marks a credit note as resolving a dispute.
+        with self.assertRaisesRegex(UserError, "Resolves a dispute: kept by"):
+            credit_note.with_user(clerk).collection_resolves_dispute = False
         with self.assertRaisesRegex(UserError, "not disputed"):
             self.move.action_collection_dispute_confirmed()
 

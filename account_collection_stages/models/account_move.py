@@ -16,6 +16,7 @@ BOOKKEEPING_FIELDS = {
     "collection_next_action_date",
     "collection_reminder_count",
     "collection_event_ids",
+    "collection_resolves_dispute",
 }
 
 
@@ -104,6 +105,14 @@ class AccountMove(models.Model):
     )
     collection_dispute_reason = fields.Char(
         string="Dispute reason", copy=False, tracking=True, readonly=True, groups="base.group_user"
+    )
+    collection_resolves_dispute = fields.Boolean(
+        string="Resolves a dispute",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="A credit note a collection manager made for a dispute the customer was right "
+        "in: posting it ends the dispute of the invoice it credits.",
     )
     collection_plan_id = fields.Many2one(
         "collection.payment.plan",
@@ -314,8 +323,32 @@ class AccountMove(models.Model):
 
     def _collection_resolve_dispute(self, note):
         """End the dispute of these invoices; the dispute went to a collection manager, who
-        alone decides it. A hold (a promise's, say) stays: the dispute set none."""
-        disputed = self._collection_disputed()
+        alone decides it."""
+        return self._collection_disputed()._collection_end_dispute(note)
+
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        posted.filtered("collection_resolves_dispute")._collection_end_credited_disputes()
+        return posted
+
+    def _collection_end_credited_disputes(self):
+        """These posted credit notes, made for disputes the customer was right in, end the
+        dispute of the invoices they credit: the manager decided it when making them, and
+        whoever posts them needs no manager's rights."""
+        for credit_note in self:
+            credit_note.reversed_entry_id.filtered("collection_disputed")._collection_end_dispute(
+                self.env._(
+                    "Dispute resolved: the customer is right (credit note %(credit_note)s).",
+                    credit_note=credit_note.name,
+                )
+            )
+
+    def _collection_end_dispute(self, note):
+        """End the dispute of these disputed invoices, logged with ``note``. A hold (a
+        promise's, say) stays: the dispute set none."""
+        disputed = self
+        if not disputed:
+            return disputed
         disputed.sudo().write({"collection_disputed": False, "collection_dispute_reason": False})
         self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
         # The manager's "Resolve a dispute" activities that no disputed invoice keeps open.
@@ -328,6 +361,6 @@ class AccountMove(models.Model):
         )
         disputes.filtered(
             lambda e: not any(e.move_ids.mapped("collection_disputed"))
-        ).activity_id.exists().action_feedback(feedback=note)
+        ).activity_id.exists().sudo().action_feedback(feedback=note)
         disputed.commercial_partner_id._collection_requeue()
         return disputed

@@ -5,12 +5,14 @@ class AccountMoveReversal(models.TransientModel):
     _inherit = "account.move.reversal"
 
     def reverse_moves(self, is_modify=False):
-        """A credit note made from "Resolve dispute: customer right" ends the dispute."""
+        """The credit notes made from "Resolve dispute: customer right" end the dispute of
+        the invoices they credit once they are posted (account.move's _post)."""
+        if not self.env.context.get("collection_dispute_customer_right"):
+            return super().reverse_moves(is_modify=is_modify)
+        disputed = self.move_ids._collection_disputed()  # a collection manager's decision
         action = super().reverse_moves(is_modify=is_modify)
-        if self.env.context.get("collection_dispute_customer_right"):
-            disputed = self.move_ids.filtered("collection_disputed")
-            if disputed:
-                disputed._collection_resolve_dispute(
-                    self.env._("Dispute resolved: the customer is right.")
-                )
+        credit_notes = self.new_move_ids.filtered(lambda m: m.reversed_entry_id in disputed)
+        credit_notes.sudo().collection_resolves_dispute = True
+        # A reversal that cancels the invoice posts its credit note at once.
+        credit_notes.filtered(lambda m: m.state == "posted")._collection_end_credited_disputes()
         return action
