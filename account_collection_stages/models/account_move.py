@@ -328,7 +328,11 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft)
-        posted.filtered("collection_resolves_dispute")._collection_end_credited_disputes()
+        # Read as superuser: payments are posted for portal users too, who read no collection
+        # field.
+        resolving = posted.sudo().filtered("collection_resolves_dispute")
+        if resolving:
+            resolving.with_env(self.env)._collection_end_credited_disputes()
         return posted
 
     def _collection_end_credited_disputes(self):
