@@ -350,21 +350,20 @@ class AccountMove(models.Model):
     def _collection_end_dispute(self, note):
         """End the dispute of these disputed invoices, logged with ``note``. A hold (a
         promise's, say) stays: the dispute set none."""
-        disputed = self
-        if not disputed:
-            return disputed
-        disputed.sudo().write({"collection_disputed": False, "collection_dispute_reason": False})
-        self.env["collection.event"]._collection_log_action("dispute", note, moves=disputed)
+        if not self:
+            return self
+        self.sudo().write({"collection_disputed": False, "collection_dispute_reason": False})
+        self.env["collection.event"]._collection_log_action("dispute", note, moves=self)
         # The manager's "Resolve a dispute" activities that no disputed invoice keeps open.
         disputes = self.env["collection.event"].search(
             [
                 ("kind", "=", "dispute"),
-                ("move_ids", "in", disputed.ids),
+                ("move_ids", "in", self.ids),
                 ("activity_id", "!=", False),
             ]
         )
         disputes.filtered(
             lambda e: not any(e.move_ids.mapped("collection_disputed"))
         ).activity_id.exists().sudo().action_feedback(feedback=note)
-        disputed.commercial_partner_id._collection_requeue()
-        return disputed
+        self.commercial_partner_id._collection_requeue()
+        return self
