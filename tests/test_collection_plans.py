@@ -203,11 +203,13 @@ class TestCollectionPlans(CollectionCase):
 
     def test_unpaid_installment_breaks_the_plan(self):
         paid_since = self._invoice(self.customer, 35, amount=200.0)
+        disputed_since = self._invoice(self.customer, 38, amount=300.0)
         self.run_engine()
         self.rate(self.customer, "good")
-        plan = self.plan(moves=self.move | paid_since, installment_count=2)
+        plan = self.plan(moves=self.move | paid_since | disputed_since, installment_count=2)
         plan.action_confirm()
         self._pay(paid_since, day=DAY0 + timedelta(days=3))
+        disputed_since.sudo().collection_disputed = True  # as a call logging a dispute does
         # First installment due DAY0+1, grace 5 days: broken from DAY0+7 on.
         self.run_engine(DAY0 + timedelta(days=6))
         self.assertEqual(plan.state, "active")
@@ -218,8 +220,10 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
         broken = self.events(self.customer, "plan").filtered(lambda e: "broken" in str(e.note))
         self.assertEqual(len(broken), 1)
-        # The invoice paid meanwhile leaves the ladder, without moving on first.
+        # The invoice paid meanwhile leaves the ladder, without moving on first; the disputed
+        # one waits for its dispute on the stage it was on.
         self.assertFalse(paid_since.collection_stage_id)
+        self.assertEqual(disputed_since.collection_stage_id, self.stage["call"])
         moved_on = self.events(self.customer, "stage_change").filtered(
             lambda e: e.stage_id == self.stage["negotiation"]
         )

@@ -271,9 +271,8 @@ class CollectionEngine(models.AbstractModel):
             )
             ._collection_check_schedule(today)
         )
-        self._collection_escalate(
-            broken_plans.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES), today
-        )
+        # The plan's invoices left it when it broke (_collection_check_schedule).
+        self._collection_escalate(broken_plans.move_ids.filtered(self._collection_to_chase), today)
         writes = {}  # invoice -> collection fields to write, all in one go
         event_vals = self._collection_release_paid(partners, today, writes)
 
@@ -877,7 +876,7 @@ class CollectionEngine(models.AbstractModel):
             return
         for partner, group in broken.grouped("partner_id").items():
             partner.collection_broken_promises += len(group)
-        self._collection_escalate(broken.move_ids.filtered(self._collection_promise_chased), today)
+        self._collection_escalate(broken.move_ids.filtered(self._collection_to_chase), today)
         self.env["collection.event"]._collection_record(
             [
                 dict(
@@ -909,13 +908,14 @@ class CollectionEngine(models.AbstractModel):
             or currency.compare_amounts(paid, promise.promise_amount) >= 0
         ):
             return "kept"
-        if not moves.filtered(self._collection_promise_chased):
+        if not moves.filtered(self._collection_to_chase):
             return "superseded"
         return "broken"
 
     @api.model
-    def _collection_promise_chased(self, move):
-        """Whether a promise's invoice is still to chase: unpaid, not in a plan, not disputed."""
+    def _collection_to_chase(self, move):
+        """Whether an invoice of a broken promise or plan is still to chase, and so moves on:
+        unpaid, not in a plan, not disputed."""
         return not (
             move.payment_state in PAID_STATES or move.collection_plan_id or move.collection_disputed
         )
