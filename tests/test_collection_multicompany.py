@@ -6,7 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -57,6 +57,24 @@ class TestCollectionMultiCompany(CollectionCase):
             self.assertIn(company.email, event.mail_message_id.email_from)
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage_2["call"])
+
+    def test_each_company_asks_for_its_own_reminder_not_emailed(self):
+        self.customer.email = False
+        move_1 = self._invoice(self.customer, 3)
+        self.run_engine()
+        move_2 = self._invoice(self.customer, 3, company=self.company_2)
+        self.run_engine(DAY0 + timedelta(days=1))
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        asked = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
+        self.assertEqual(len(asked), 2, "each company's reminder is to post")
+        self.assertEqual(asked.collection_company_id, self.company_1 | self.company_2)
+        for activity in asked:
+            move = move_1 if activity.collection_company_id == self.company_1 else move_2
+            self.assertIn(move.name, str(activity.note))
+        self.run_engine(DAY0 + timedelta(days=31))
+        self.assertEqual(
+            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email), asked
+        )
 
     def test_one_company_leaves_the_other_companys_call_alone(self):
         self._invoice(self.customer, 45)

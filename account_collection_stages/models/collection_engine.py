@@ -821,6 +821,7 @@ class CollectionEngine(models.AbstractModel):
                     user_tz=vals["user_id"].tz or None,
                     res_model_id=model_id,
                     res_model="res.partner",
+                    collection_company_id=self.env.company.id,
                     automated=False,
                     active=True,
                     # Told by _collection_notify_assigned, at the end of the run.
@@ -1019,7 +1020,7 @@ class CollectionEngine(models.AbstractModel):
         """For reminder ``events`` that reached no one (the customer has no email address), a
         "Reminder not emailed" activity for the customer's collection responsible: to send the
         reminder, which is in the customer's chatter, by post, or to add an address. One open
-        at a time per customer."""
+        at a time per customer and company: each company's reminder is posted by its own."""
         if not events:
             return
         activity_type = self.env.ref(
@@ -1032,6 +1033,7 @@ class CollectionEngine(models.AbstractModel):
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", events.partner_id.ids),
                     ("activity_type_id", "=", activity_type.id),
+                    ("collection_company_id", "=", self.env.company.id),
                 ]
             )
             .mapped("res_id")

@@ -21,6 +21,13 @@ class MailActivity(models.Model):
         ondelete="set null",
         help="Stage of the collection ladder that scheduled this activity.",
     )
+    collection_company_id = fields.Many2one(
+        "res.company",
+        string="Collection company",
+        readonly=True,
+        help="Company whose collection scheduled this activity (a stage's, or the daily run's): "
+        "activities have no company of their own, and a customer may be collected by several.",
+    )
     collection_notify_pending = fields.Boolean(
         string="Assignment not notified yet",
         index="btree_not_null",

@@ -384,4 +384,5 @@ class CollectionCallWizard(models.TransientModel):
             summary=self.env._("Call %(contact)s again", contact=contact.name or partner.name),
             user_id=self.env.user.id,
             collection_stage_id=stage.id,
+            collection_company_id=self.env.company.id,
         )
