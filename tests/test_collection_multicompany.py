@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import DAY0, MODULE, CollectionCase
 
@@ -157,6 +158,31 @@ class TestCollectionMultiCompany(CollectionCase):
             ).action_collection_resume()
         for company in (self.company_1, self.company_2):
             self.assertFalse(self.customer.with_company(company).collection_checked_date)
+
+    def test_collection_views_show_the_current_company(self):
+        self._invoice(self.customer, 45)
+        self._invoice(self.customer, 45, company=self.company_2)
+        self.run_engine()
+        both = self.env["account.move"].with_context(
+            allowed_company_ids=(self.company_1 | self.company_2).ids
+        )
+        # The Collections kanban: the current company's ladder, and the other company's
+        # stages only where its invoices are.
+        groups = both.web_read_group(
+            [("move_type", "=", "out_invoice")], ["collection_stage_id"], ["collection_stage_id"]
+        )["groups"]
+        stage_ids = [
+            group["collection_stage_id"][0] for group in groups if group["collection_stage_id"]
+        ]
+        self.assertEqual(sorted(stage_ids), sorted((self.ladder | self.stage_2["call"]).ids))
+        # Calls to Make: those of the companies selected.
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            f"{MODULE}.mail_activity_action_collection_call"
+        )
+        for companies in (self.company_1, self.company_1 | self.company_2):
+            domain = safe_eval(action["domain"], {"allowed_company_ids": companies.ids})
+            calls = self.env["mail.activity"].search(domain + [("res_id", "=", self.customer.id)])
+            self.assertEqual(calls.collection_stage_id.company_id, companies)
 
     def test_users_see_only_their_companies(self):
         self._invoice(self.customer, 15)

@@ -153,7 +153,9 @@ class AccountMove(models.Model):
 
     @api.model
     def _read_group_collection_stage_ids(self, stages, domain):
-        return stages.search([("company_id", "in", self.env.companies.ids)])
+        """The current company's ladder: each company has its own stages, often of the same
+        names, and other companies' invoices still show on the stages they are on."""
+        return stages.search([("company_id", "=", self.env.company.id)])
 
     @api.depends_context("date")
     @api.depends(
