@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -178,9 +179,20 @@ class TestCollectionPlans(CollectionCase):
                 self.assertEqual(plan.state, "active")
                 self.assertEqual(plan.approved_by_id, self.env.user)
                 # Nor can the clerk cancel it once active: a late plan would escape the daily
-                # check that counts it broken.
+                # check that counts it broken. The clerk's form shows no button for it.
                 with self.assertRaisesRegex(AccessError, "cancel an active payment plan"):
                     plan.with_user(clerk).action_cancel()
+                cancel_buttons = {
+                    user: etree.fromstring(
+                        plan.with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]
+                    ).xpath("//button[@name='action_cancel']")
+                    for user in (clerk, self.env.user)
+                }
+                self.assertEqual(
+                    [button.get("invisible") for button in cancel_buttons[clerk]],
+                    ["state not in ('draft', 'to_approve')"],
+                )
+                self.assertEqual(len(cancel_buttons[self.env.user]), 2)
                 self.assertEqual(plan.state, "active")
                 # Nor can an invoice leave the plan by hand, and start its reminders again.
                 with self.assertRaisesRegex(
