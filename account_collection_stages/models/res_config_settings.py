@@ -12,8 +12,11 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    # A related field does not take its field's domain when the domain is a string.
     collection_default_user_id = fields.Many2one(
-        related="company_id.collection_default_user_id", readonly=False
+        related="company_id.collection_default_user_id",
+        readonly=False,
+        domain="[('share', '=', False)]",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
@@ -28,5 +31,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_charge_product_id", readonly=False
     )
     collection_charge_account_id = fields.Many2one(
-        related="company_id.collection_charge_account_id", readonly=False
+        related="company_id.collection_charge_account_id",
+        readonly=False,
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other')), ('deprecated', '=', False)]",
     )
