@@ -120,10 +120,12 @@ class CollectionEngine(models.AbstractModel):
                         len(partners),
                         company.name,
                     )
+                # Noted in the batch's transaction: should a later batch fail, the scheduler
+                # sees the progress made and counts the job partly done, not failed.
+                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
                 if commit:
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
                 if commit and done < total and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains; the users are told
                     # of their activities once it is all done.
