@@ -107,6 +107,22 @@ class TestCollectionCalls(CollectionCase):
             self.stage["call"] | self.stage["negotiation"],
         )
 
+    def test_broken_promise_leaves_a_held_invoice_where_it_is(self):
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        promise = self.events(self.customer, "promise")
+        # The accountant puts the invoice on hold past the promise and its grace.
+        with freeze_time(NOON):
+            action = self.move.action_collection_hold()
+            pause = self.env[action["res_model"]].browse(action["res_id"])
+            pause.hold_until = DAY0 + timedelta(days=40)
+            pause.action_confirm()
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(promise.promise_state, "broken")
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+        # No action before the hold ends.
+        self.assertEqual(self.move.collection_stage_id, self.stage["call"])
+
     def test_promise_kept(self):
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
         self._pay(self.move, day=DAY0 + timedelta(days=4))

@@ -274,7 +274,7 @@ class CollectionEngine(models.AbstractModel):
             ._collection_check_schedule(today)
         )
         # The plan's invoices left it when it broke (_collection_check_schedule).
-        self._collection_escalate(broken_plans.move_ids.filtered(self._collection_to_chase), today)
+        self._collection_escalate(self._collection_moving_on(broken_plans.move_ids, today), today)
         writes = {}  # invoice -> collection fields to write, all in one go
         event_vals = self._collection_release_paid(partners, today, writes)
 
@@ -879,7 +879,7 @@ class CollectionEngine(models.AbstractModel):
             return
         for partner, group in broken.grouped("partner_id").items():
             partner.collection_broken_promises += len(group)
-        self._collection_escalate(broken.move_ids.filtered(self._collection_to_chase), today)
+        self._collection_escalate(self._collection_moving_on(broken.move_ids, today), today)
         self.env["collection.event"]._collection_record(
             [
                 dict(
@@ -917,10 +917,24 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_to_chase(self, move):
-        """Whether an invoice of a broken promise or plan is still to chase, and so moves on:
-        unpaid, not in a plan, not disputed."""
+        """Whether an invoice of a promise or plan is still to chase: unpaid, not in a plan,
+        not disputed."""
         return not (
             move.payment_state in PAID_STATES or move.collection_plan_id or move.collection_disputed
+        )
+
+    @api.model
+    def _collection_moving_on(self, moves, today):
+        """Those of a broken promise's or plan's invoices that move on to the next stage: the
+        ones still to chase, unless collection is paused for them (excluded, the invoice or the
+        customer, or on hold after ``today``: no action before the hold ends)."""
+        return moves.filtered(
+            lambda move: (
+                self._collection_to_chase(move)
+                and not move.collection_excluded
+                and not move.commercial_partner_id.collection_excluded
+                and not (move.collection_hold_until and move.collection_hold_until > today)
+            )
         )
 
     def _collection_escalate(self, moves, today=None):
