@@ -42,6 +42,18 @@ class TestCollectionPause(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=7))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_invoice_with_payment_blocked_is_left_alone(self):
+        blocked = self._invoice(self.customer, 10)
+        blocked.action_toggle_block_payment()
+        self.run_engine()
+        self.assertFalse(self.reminders(self.customer))
+        self.assertFalse(blocked.collection_stage_id)
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):
+            self.customer.action_collection_send_reminder()
+        blocked.action_toggle_block_payment()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(self.reminders(self.customer).move_ids, blocked)
+
     def test_excluded_customer_is_left_alone(self):
         self._invoice(self.customer, 50)
         self._pause(self.customer, "action_collection_exclude", reason="Insolvency proceedings")

@@ -3,6 +3,10 @@ from odoo.exceptions import UserError
 
 # Payment states of an invoice with nothing left to collect.
 PAID_STATES = ("paid", "in_payment", "reversed")
+# Payment states of the invoices nobody is chased for: the paid ones, and, as Odoo leaves
+# them out of a customer's overdue invoices (account/controllers/portal.py), those whose
+# payment is blocked and those of Invoicing before Accounting was installed.
+UNCHASED_STATES = (*PAID_STATES, "blocked", "invoicing_legacy")
 # The invoice's collection bookkeeping: written by the collection actions that check who may
 # take them (calls, dispute resolutions, payment plans, the daily run), never directly.
 BOOKKEEPING_FIELDS = {

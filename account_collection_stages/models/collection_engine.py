@@ -14,6 +14,7 @@ from odoo.tools import split_every
 
 from .account_move import (
     PAID_STATES,
+    UNCHASED_STATES,
     past_due_invoice_line_domain,
     unapplied_credit_line_domain,
 )
@@ -204,7 +205,7 @@ class CollectionEngine(models.AbstractModel):
         excluded, disputed or paid by a payment plan (on hold or not)."""
         domain = [
             ("company_id", "=", self.env.company.id),
-            ("move_id.payment_state", "not in", PAID_STATES),
+            ("move_id.payment_state", "not in", UNCHASED_STATES),
             ("move_id.collection_excluded", "=", False),
             ("move_id.collection_disputed", "=", False),
             ("move_id.collection_plan_id", "=", False),
@@ -920,7 +921,9 @@ class CollectionEngine(models.AbstractModel):
         """Whether an invoice of a promise or plan is still to chase: unpaid, not in a plan,
         not disputed."""
         return not (
-            move.payment_state in PAID_STATES or move.collection_plan_id or move.collection_disputed
+            move.payment_state in UNCHASED_STATES
+            or move.collection_plan_id
+            or move.collection_disputed
         )
 
     @api.model

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 
-from .account_move import PAID_STATES, past_due_invoice_line_domain, past_due_line_domain
+from .account_move import (
+    UNCHASED_STATES,
+    past_due_invoice_line_domain,
+    past_due_line_domain,
+)
 
 PAYMENT_RATINGS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")]
 # The payment history the collection run computes: a payment plan's approval depends on it.
@@ -280,7 +284,7 @@ class ResPartner(models.Model):
                 ("company_id", "in", (companies or self.env.company).ids),
                 ("state", "=", "posted"),
                 ("move_type", "=", "out_invoice"),
-                ("payment_state", "not in", PAID_STATES),
+                ("payment_state", "not in", UNCHASED_STATES),
                 ("line_ids", "any", past_due_line_domain(today)),
             ]
         )
