@@ -47,6 +47,26 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine()
         self.assertEqual(self.reminders(self.customer).amount_claimed, 600.0)
 
+    def test_credit_refunded_to_the_customer_reduces_nothing(self):
+        self._invoice(self.customer, 40)
+        self._credit_note(self.customer, 1000.0)
+        # The credit note's amount is paid back to the customer, the two not matched.
+        refund = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+                "date": DAY0 - timedelta(days=1),
+            }
+        )
+        refund.action_post()
+        self.run_engine()
+        self.assertClaim(self.reminders(self.customer), 1000.0, 0.0, 1000.0)
+        with freeze_time(DAY0):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.collection_credit_amount, 0.0)
+
     def test_customer_in_credit_is_not_chased(self):
         move = self._invoice(self.customer, 40)
         self._credit_note(self.customer, 1000.0)

@@ -43,6 +43,18 @@ def past_due_invoice_line_domain(today):
     ]
 
 
+def open_non_invoice_line_domain():
+    """Open receivable lines of anything but customer invoices: credit notes and payments not
+    yet applied (in the customer's favour), and what offsets them (a refund paid out to the
+    customer, an opening balance)."""
+    return [
+        ("parent_state", "=", "posted"),
+        ("account_type", "=", "asset_receivable"),
+        ("reconciled", "=", False),
+        ("move_id.move_type", "!=", "out_invoice"),
+    ]
+
+
 def unapplied_credit_line_domain():
     """Receivable lines of credit notes and payments not yet applied to an invoice."""
     return [

@@ -15,8 +15,8 @@ from odoo.tools import split_every
 from .account_move import (
     PAID_STATES,
     UNCHASED_STATES,
+    open_non_invoice_line_domain,
     past_due_invoice_line_domain,
-    unapplied_credit_line_domain,
 )
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
@@ -464,14 +464,16 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_credits(self, partners):
         """What the credit notes and payments of the customers leave unapplied in the current
-        company, from one query: ({customer: amount in the company currency}, {customer:
-        {currency: amount in that currency}}). They reduce what reminders and calls claim."""
+        company, less what offsets them outside invoices (a refund paid out, say), from one
+        query: ({customer: amount in the company currency}, {customer: {currency: amount in
+        that currency}}), never below 0. They reduce what reminders and calls claim: with the
+        overdue invoices, they make the customer's balance."""
         totals = defaultdict(float)
         by_currency = defaultdict(lambda: defaultdict(float))
         for partner, currency, amount, in_currency in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
-                *unapplied_credit_line_domain(),
+                *open_non_invoice_line_domain(),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
             ["partner_id", "currency_id"],
@@ -479,6 +481,11 @@ class CollectionEngine(models.AbstractModel):
         ):
             totals[partner.commercial_partner_id] -= amount
             by_currency[partner.commercial_partner_id][currency] -= in_currency
+        for partner, amount in totals.items():
+            totals[partner] = max(amount, 0.0)
+        for currencies in by_currency.values():
+            for currency, amount in currencies.items():
+                currencies[currency] = max(amount, 0.0)
         return totals, by_currency
 
     @api.model
