@@ -306,6 +306,26 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=5))
         self.assertEqual(len(self.collection_activities(self.customer)), 1)
 
+    def test_never_a_second_open_call(self):
+        call_type = self.env.ref(f"{MODULE}.mail_activity_type_collection_call")
+        # A call scheduled by hand, from the customer's chatter.
+        self._invoice(self.customer, 35)
+        by_hand = self.customer.activity_schedule(
+            activity_type_id=call_type.id, user_id=self.env.user.id, date_deadline=DAY0
+        )
+        self.run_engine()
+        calls = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == call_type)
+        self.assertEqual(calls, by_hand)
+        # A firmer stage that calls too, while the Call stage's call is still open.
+        other = self._customer("Deco Addict")
+        self._invoice(other, 55)
+        self.stage["negotiation"].write({"auto_execute": True, "activity_type_id": call_type.id})
+        self.run_engine()
+        self.run_engine(DAY0 + timedelta(days=5))
+        self.assertEqual(other.collection_stage_id, self.stage["negotiation"])
+        calls = other.activity_ids.filtered(lambda a: a.activity_type_id == call_type)
+        self.assertEqual(calls.collection_stage_id, self.stage["call"])
+
     def test_call_goes_to_responsible_then_salesperson(self):
         accountant = self.env.user
         salesperson = self.env["res.users"].create(

@@ -677,21 +677,29 @@ class CollectionEngine(models.AbstractModel):
     def _collection_schedule_activities(
         self, partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
     ):
-        """One open activity per customer and kind of stage: the call, or a proposal.
-        Returns the values of their events."""
+        """One open activity per customer and kind of stage: the call, or a proposal; and
+        never a second open call of the same type, whatever scheduled the first (a user, or
+        another stage with that call). Returns the values of their events."""
         if not partner_stage:
             return []
-        open_kinds = {
-            (activity.res_id, activity.collection_stage_id.kind)
-            for activity in self.env["mail.activity"].search_fetch(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", [p.id for p in partner_stage]),
-                    ("collection_stage_id.company_id", "=", self.env.company.id),
-                ],
-                ["res_id", "collection_stage_id"],
-            )
-        }
+        open_kinds = set()
+        open_calls = set()  # (customer id, activity type id)
+        for activity in self.env["mail.activity"].search_fetch(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", [p.id for p in partner_stage]),
+                "|",
+                ("collection_stage_id.company_id", "=", self.env.company.id),
+                "&",
+                ("collection_stage_id", "=", False),
+                ("activity_category", "=", "phonecall"),
+            ],
+            ["res_id", "collection_stage_id", "activity_type_id", "activity_category"],
+        ):
+            if activity.collection_stage_id:
+                open_kinds.add((activity.res_id, activity.collection_stage_id.kind))
+            if activity.activity_category == "phonecall":
+                open_calls.add((activity.res_id, activity.activity_type_id.id))
         todo = self.env.ref("mail.mail_activity_data_todo")
         recent_calls = self.env["collection.contact.rules"]._recent_calls(
             self.env["res.partner"].union(*partner_stage), fields.Datetime.now()
@@ -708,7 +716,7 @@ class CollectionEngine(models.AbstractModel):
                 continue
             proposal = not stage.auto_execute
             activity_type = todo if proposal else stage.activity_type_id
-            if not activity_type:
+            if not activity_type or (partner.id, activity_type.id) in open_calls:
                 continue
             deadline = today
             if stage.kind == "call" and not proposal:
