@@ -1,6 +1,6 @@
 """Each company collects with its own ladder and settings; companies never see each other's."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -58,6 +58,22 @@ class TestCollectionMultiCompany(CollectionCase):
             self.assertIn(company.email, event.mail_message_id.email_from)
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage_2["call"])
+
+    def test_days_overdue_count_in_the_company_time_zone(self):
+        settings = self.env["res.config.settings"].with_company(self.company_2)
+        settings.create({"collection_tz": "America/New_York"}).execute()
+        self.assertEqual(self.company_2.partner_id.tz, "America/New_York")
+        move_1 = self._invoice(self.customer, 1)
+        move_2 = self._invoice(self.customer, 1, company=self.company_2)
+        # Midnight UTC: still the due date in New York.
+        self.run_engine(datetime.combine(DAY0, time(0)))
+        self.assertEqual(move_1.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(move_2.collection_stage_id)
+        self.assertEqual(self.reminders(self.customer).company_id, self.company_1)
+        # Five hours later, New York's day is over too.
+        self.run_engine(datetime.combine(DAY0, time(5)))
+        self.assertEqual(move_2.collection_stage_id, self.stage_2["reminder"])
+        self.assertEqual(len(self.reminders(self.customer)), 2)
 
     def test_each_company_asks_for_its_own_reminder_not_emailed(self):
         self.customer.email = False

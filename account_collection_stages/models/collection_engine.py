@@ -96,19 +96,25 @@ class CollectionEngine(models.AbstractModel):
         batch_size = int(icp.get_param("account_collection_stages.batch_size", 200))
         time_budget = float(icp.get_param("account_collection_stages.time_budget", 240))
         started = monotonic()
-        today = fields.Date.context_today(self)
-        engine = self.sudo()
-        queue = [
-            (company, partner_ids)
-            for company in self.env["res.company"].sudo().search([])
-            if (partner_ids := engine.with_company(company)._collection_queue(today))
-        ]
-        total = sum(len(ids) for _company, ids in queue)
-        done = 0
-        for company, partner_ids in queue:
-            company_engine = engine.with_company(company).with_context(
-                allowed_company_ids=company.ids
+        queue = []
+        for company in self.env["res.company"].sudo().search([]):
+            # Days overdue count in the company's time zone: a run late in the evening in
+            # America, early morning UTC, is still on the due date there.
+            company_engine = (
+                self.sudo()
+                .with_company(company)
+                .with_context(
+                    allowed_company_ids=company.ids,
+                    tz=company.partner_id.tz or self.env.context.get("tz"),
+                )
             )
+            today = fields.Date.context_today(company_engine)
+            if partner_ids := company_engine._collection_queue(today):
+                queue.append((company_engine, today, partner_ids))
+        total = sum(len(ids) for _engine, _today, ids in queue)
+        done = 0
+        for company_engine, today, partner_ids in queue:
+            company = company_engine.env.company
             for start in range(0, len(partner_ids), batch_size):
                 batch_ids = partner_ids[start : start + batch_size]
                 partners = company_engine.env["res.partner"].browse(batch_ids)

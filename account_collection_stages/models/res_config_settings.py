@@ -18,6 +18,13 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('share', '=', False)]",
     )
+    # The company's time zone is its address's (the company's partner), as elsewhere in Odoo.
+    collection_tz = fields.Selection(
+        related="company_id.partner_id.tz",
+        readonly=False,
+        string="Time zone",
+        help="The daily collection run counts days overdue in this time zone (UTC when empty).",
+    )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
     )
