@@ -86,3 +86,12 @@ class TestCollectionRoles(CollectionCase):
         self.assertTrue(self.customer.collection_excluded)
         self.customer.with_user(self.clerk).action_collection_resume()
         self.assertFalse(self.customer.collection_excluded)
+
+        # A written request to cease communication, and contact allowed again: both noted.
+        self.customer.with_user(self.clerk).action_collection_cease_communication()
+        self.assertTrue(self.customer.collection_no_contact)
+        self.customer.with_user(self.clerk).action_collection_allow_communication()
+        self.assertFalse(self.customer.collection_no_contact)
+        notes = self.events(self.customer, "note").mapped("note")
+        self.assertTrue(any("asked in writing to cease communication" in n for n in notes))
+        self.assertTrue(any("allowed again" in n for n in notes))

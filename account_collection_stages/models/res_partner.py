@@ -319,6 +319,31 @@ class ResPartner(models.Model):
         partners._collection_requeue()
         return True
 
+    def action_collection_cease_communication(self):
+        """The customer asked in writing to stop contacting it: no calls and no reminders."""
+        return self._collection_set_no_contact(
+            True,
+            self.env._(
+                "The customer asked in writing to cease communication: no calls and no reminders."
+            ),
+        )
+
+    def action_collection_allow_communication(self):
+        return self._collection_set_no_contact(
+            False, self.env._("Communication with the customer allowed again.")
+        )
+
+    def _collection_set_no_contact(self, value, note):
+        """Set the customers' cease communication flag, noted in their collection history:
+        for collection users, who need not be allowed to edit contacts."""
+        self.env["collection.event"]._collection_check_user(
+            self.env._("Only collection users can change the collection settings of a customer.")
+        )
+        partners = self.commercial_partner_id.filtered(lambda p: p.collection_no_contact != value)
+        partners.sudo().collection_no_contact = value
+        partners._collection_log_note(note)
+        return True
+
     def action_collection_log_call(self):
         return self.env["collection.call.wizard"]._open_for(self.commercial_partner_id)
 
