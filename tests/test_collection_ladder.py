@@ -108,6 +108,23 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
 
+    def test_invoice_reset_to_draft_keeps_its_stage(self):
+        move = self._invoice(self.customer, 10)
+        self.run_engine()
+        with freeze_time(DAY0 + timedelta(days=1)):
+            move.collection_stage_id = self.stage["negotiation"]
+            move.button_draft()
+        # A daily run while it is corrected: not chased, still on its stage.
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        self.assertFalse(self.customer.collection_stage_id)
+        with freeze_time(DAY0 + timedelta(days=2)):
+            move.action_post()
+        self.run_engine(DAY0 + timedelta(days=3))
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        self.assertTrue(move.collection_stage_manual)
+        self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
+
     def test_invoice_created_on_a_stage_is_on_it_by_hand(self):
         with freeze_time(DAY0):
             move = self.env["account.move"].create(

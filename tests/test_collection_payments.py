@@ -179,7 +179,7 @@ class TestCollectionPayments(CollectionCase):
         self.assertFalse(self.events(self.customer, "paid"))
         note = self.events(self.customer, "note")
         self.assertEqual(note.move_ids, move)
-        self.assertIn("cancelled", note.note)
+        self.assertIn("Cancelled", note.note)
         self.assertFalse(self.collection_activities(self.customer))
 
     def test_activity_stays_while_other_invoices_are_overdue(self):

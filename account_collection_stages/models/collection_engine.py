@@ -417,9 +417,9 @@ class CollectionEngine(models.AbstractModel):
             )
 
     def _collection_release_paid(self, partners, today, writes):
-        """Invoices that got paid, or are no longer posted, leave the ladder; returns their
-        events' values. Their fields are added to ``writes``. A draft never posted (imported
-        on its stage, say) keeps its stage for when it is."""
+        """Invoices that got paid, or were cancelled, leave the ladder; returns their events'
+        values. Their fields are added to ``writes``. A draft keeps its stage for when it is
+        posted: reset to draft to be corrected, say, or imported on its stage."""
         leaving = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
@@ -427,11 +427,7 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
-                "|",
                 ("state", "=", "cancel"),
-                "&",
-                ("state", "=", "draft"),
-                ("posted_before", "=", True),
                 ("payment_state", "in", PAID_STATES),
             ]
         )
@@ -448,9 +444,7 @@ class CollectionEngine(models.AbstractModel):
                 partner, "paid" if posted else "note", moves, today, amount=0.0
             )
             if not posted:
-                vals["note"] = self.env._(
-                    "No longer posted (cancelled or reset to draft): off the collection ladder."
-                )
+                vals["note"] = self.env._("Cancelled: off the collection ladder.")
             event_vals.append(vals)
         return event_vals
 
