@@ -3,7 +3,7 @@
 from datetime import datetime, time, timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -70,6 +70,14 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(move_1.collection_stage_id, self.stage["reminder"])
         self.assertFalse(move_2.collection_stage_id)
         self.assertEqual(self.reminders(self.customer).company_id, self.company_1)
+        # The invoice forms (the OVERDUE banner, the reminder button) count alike, whatever
+        # the user's time zone.
+        with freeze_time(datetime.combine(DAY0, time(0))):
+            self.env.user.tz = "Europe/Rome"
+            self.env.invalidate_all()
+            self.assertEqual((move_1.collection_overdue, move_2.collection_overdue), (True, False))
+            with self.assertRaisesRegex(UserError, "no overdue invoice"):
+                move_2.action_collection_send_reminder()
         # Five hours later, New York's day is over too.
         self.run_engine(datetime.combine(DAY0, time(5)))
         self.assertEqual(move_2.collection_stage_id, self.stage_2["reminder"])

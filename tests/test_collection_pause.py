@@ -48,8 +48,11 @@ class TestCollectionPause(CollectionCase):
         self.run_engine()
         self.assertFalse(self.reminders(self.customer))
         self.assertFalse(blocked.collection_stage_id)
-        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):
-            self.customer.action_collection_send_reminder()
+        for records in (blocked, self.customer):
+            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):
+                records.action_collection_send_reminder()
+        with freeze_time(DAY0):
+            self.assertFalse(blocked.collection_overdue, "no OVERDUE banner on its PDF")
         blocked.action_toggle_block_payment()
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(self.reminders(self.customer).move_ids, blocked)

@@ -182,8 +182,9 @@ class AccountMove(models.Model):
         "state",
     )
     def _compute_collection_overdue(self):
-        today = fields.Date.context_today(self)
+        days = {company: company._collection_today() for company in self.company_id}
         for move in self:
+            today = days.get(move.company_id) or fields.Date.context_today(self)
             lines = move._collection_past_due_lines(today)
             due = min(lines.mapped("date_maturity"), default=None)
             move.collection_overdue = bool(due)
@@ -258,7 +259,7 @@ class AccountMove(models.Model):
         if (
             self.state != "posted"
             or self.move_type != "out_invoice"
-            or self.payment_state in PAID_STATES
+            or self.payment_state in UNCHASED_STATES
         ):
             return self.env["account.move.line"]
         return self.line_ids.filtered_domain(past_due_line_domain(today))

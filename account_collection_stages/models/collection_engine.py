@@ -104,10 +104,7 @@ class CollectionEngine(models.AbstractModel):
             company_engine = (
                 self.sudo()
                 .with_company(company)
-                .with_context(
-                    allowed_company_ids=company.ids,
-                    tz=company.partner_id.tz or self.env.context.get("tz"),
-                )
+                .with_context(allowed_company_ids=company.ids, tz=company._collection_tz())
             )
             today = fields.Date.context_today(company_engine)
             if partner_ids := company_engine._collection_queue(today):
@@ -1185,10 +1182,14 @@ class CollectionEngine(models.AbstractModel):
         self.env["collection.event"]._collection_check_user(
             self.env._("Only collection users can send overdue reminders.")
         )
-        today = fields.Date.context_today(self)
+        today = (moves.company_id[:1] or self.env.company)._collection_today()
         if partners is None:
             overdue = self._collection_overdue(
-                [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+                [
+                    ("move_id", "in", moves.ids),
+                    ("move_id.payment_state", "not in", UNCHASED_STATES),
+                    *past_due_invoice_line_domain(today),
+                ]
             )
             moves = moves.filtered(lambda m: m in overdue)
             customers = moves.commercial_partner_id

@@ -119,6 +119,16 @@ class ResCompany(models.Model):
         preferred = self.collection_default_user_id & managers
         return (preferred or managers)[:1] or self.env.user
 
+    def _collection_tz(self):
+        """The company's time zone, its address's (as Odoo's purchase and stock take it); the
+        user's when it has none."""
+        self.ensure_one()
+        return self.sudo().partner_id.tz or self.env.context.get("tz") or self.env.user.tz
+
+    def _collection_today(self):
+        """Today in the company's time zone: the day on which its invoices count overdue."""
+        return fields.Date.context_today(self.with_context(tz=self._collection_tz()))
+
     def _collection_has_finance_charge(self):
         """Whether the company charges late interest or a late fee."""
         self.ensure_one()

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from .account_move import (
     UNCHASED_STATES,
@@ -203,7 +204,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company", "date")
     def _compute_collection_overdue_amount(self):
-        today = fields.Date.context_today(self)
+        today = self.env.company._collection_today()
         groups = self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
@@ -276,16 +277,20 @@ class ResPartner(models.Model):
 
     def _collection_overdue_moves(self, companies=None):
         """The customers' posted invoices with an installment past due, of ``companies`` (by
-        default the current company)."""
-        today = fields.Date.context_today(self)
+        default the current company), each company's past due on its own day."""
         return self.env["account.move"].search(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "in", (companies or self.env.company).ids),
                 ("state", "=", "posted"),
                 ("move_type", "=", "out_invoice"),
                 ("payment_state", "not in", UNCHASED_STATES),
-                ("line_ids", "any", past_due_line_domain(today)),
+                *expression.OR(
+                    [
+                        ("company_id", "=", company.id),
+                        ("line_ids", "any", past_due_line_domain(company._collection_today())),
+                    ]
+                    for company in (companies or self.env.company)
+                ),
             ]
         )
 
