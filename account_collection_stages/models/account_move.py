@@ -43,15 +43,18 @@ def past_due_invoice_line_domain(today):
     ]
 
 
-def open_non_invoice_line_domain():
+def open_non_invoice_line_domain(today):
     """Open receivable lines of anything but customer invoices: credit notes and payments not
-    yet applied (in the customer's favour), and what offsets them (a refund paid out to the
-    customer, an opening balance)."""
+    yet applied (in the customer's favour), and what offsets them and is due by ``today`` (a
+    refund paid out to the customer, an opening balance)."""
     return [
         ("parent_state", "=", "posted"),
         ("account_type", "=", "asset_receivable"),
         ("reconciled", "=", False),
         ("move_id.move_type", "!=", "out_invoice"),
+        "|",
+        ("amount_residual", "<", 0),
+        ("date_maturity", "<=", today),
     ]
 
 

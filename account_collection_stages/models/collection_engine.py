@@ -284,7 +284,7 @@ class CollectionEngine(models.AbstractModel):
         event_vals = self._collection_release_paid(partners, today, writes)
 
         overdue = self._collection_overdue(self._collection_line_domain(today, partners))
-        credits, currency_credits = self._collection_credits(partners)
+        credits, currency_credits = self._collection_credits(partners, today)
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
         # Read the fields of the batch's customers the loops below read, for all of them at once
@@ -460,18 +460,19 @@ class CollectionEngine(models.AbstractModel):
         }
 
     @api.model
-    def _collection_credits(self, partners):
+    def _collection_credits(self, partners, today):
         """What the credit notes and payments of the customers leave unapplied in the current
-        company, less what offsets them outside invoices (a refund paid out, say), from one
-        query: ({customer: amount in the company currency}, {customer: {currency: amount in
-        that currency}}), never below 0. They reduce what reminders and calls claim: with the
-        overdue invoices, they make the customer's balance."""
+        company, less what offsets them outside invoices and is due by ``today`` (a refund
+        paid out, say), from one query: ({customer: amount in the company currency},
+        {customer: {currency: amount in that currency}}), never below 0. They reduce what
+        reminders and calls claim: with the overdue invoices, they make the customer's balance
+        due."""
         totals = defaultdict(float)
         by_currency = defaultdict(lambda: defaultdict(float))
         for partner, currency, amount, in_currency in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
-                *open_non_invoice_line_domain(),
+                *open_non_invoice_line_domain(today),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
             ["partner_id", "currency_id"],
@@ -1243,7 +1244,7 @@ class CollectionEngine(models.AbstractModel):
                     engine._collection_line_domain(today, company_customers)
                 )
                 claimable.update((move, overdue[move]) for move in company_moves)
-            credits, _by_currency = engine._collection_credits(company_customers)
+            credits, _by_currency = engine._collection_credits(company_customers, today)
             mailing = self.env["collection.stage"].search(
                 [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
             )

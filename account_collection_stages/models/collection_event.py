@@ -151,7 +151,7 @@ class CollectionEvent(models.Model):
             engine._collection_line_domain(self.date, self.partner_id)
         )
         claimable.update(overdue)
-        credits = engine._collection_credits(self.partner_id)[1][self.partner_id]
+        credits = engine._collection_credits(self.partner_id, self.date)[1][self.partner_id]
         return engine._collection_currency_totals(
             self.move_ids,
             overdue,

@@ -50,8 +50,9 @@ class ResPartner(models.Model):
         string="Unapplied credits",
         compute="_compute_collection_overdue_amount",
         currency_field="collection_currency_id",
-        help="Credit notes and payments of the customer not matched with an invoice yet, in "
-        "the company currency: reminders and calls deduct them from what is claimed.",
+        help="Credit notes and payments of the customer not matched with an invoice yet, less "
+        "what offsets them outside invoices (a refund paid out to the customer, say), in the "
+        "company currency: reminders and calls deduct them from what is claimed.",
         groups="base.group_user",
     )
     collection_currency_id = fields.Many2one(
@@ -219,7 +220,7 @@ class ResPartner(models.Model):
             commercial = partner.commercial_partner_id.id
             totals[commercial] = totals.get(commercial, 0.0) + amount
         credits, _by_currency = self.env["collection.engine"]._collection_credits(
-            self.commercial_partner_id
+            self.commercial_partner_id, today
         )
         company = self.env.company
         charge_set = company._collection_has_finance_charge()
