@@ -125,6 +125,30 @@ class TestCollectionLadder(CollectionCase):
         self.assertTrue(move.collection_stage_manual)
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
 
+    def test_invoice_corrected_in_draft_starts_over(self):
+        postponed = self._invoice(self.customer, 40)
+        other = self._customer("Deco Addict")
+        moved = self._invoice(self.customer, 40)
+        self.run_engine()
+        self.assertEqual((postponed | moved).collection_stage_id, self.stage["call"])
+        with freeze_time(DAY0 + timedelta(days=1)):
+            (postponed | moved).button_draft()
+            postponed.write(
+                {"invoice_payment_term_id": False, "invoice_date_due": DAY0 + timedelta(days=20)}
+            )
+            moved.partner_id = other
+            (postponed | moved).action_post()
+        # Not past due any more, or another customer's: off the ladder, and noted.
+        self.assertFalse(postponed.collection_stage_id)
+        self.assertFalse(moved.collection_stage_id)
+        self.assertIn("another due date or customer", self.events(other, "note").note)
+        # Placed again by its days overdue, like any invoice.
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(moved.collection_stage_id, self.stage["call"])
+        self.assertFalse(postponed.collection_stage_id)
+        self.run_engine(DAY0 + timedelta(days=21))
+        self.assertEqual(postponed.collection_stage_id, self.stage["reminder"])
+
     def test_invoice_created_on_a_stage_is_on_it_by_hand(self):
         with freeze_time(DAY0):
             move = self.env["account.move"].create(

@@ -349,12 +349,16 @@ class AccountMove(models.Model):
         return self._collection_disputed()._collection_end_dispute(note)
 
     def _post(self, soft=True):
+        reposting = self.filtered("posted_before")
         posted = super()._post(soft)
         # Read as superuser: payments are posted for portal users too, who read no collection
         # field.
         resolving = posted.sudo().filtered("collection_resolves_dispute")
         if resolving:
             resolving.with_env(self.env)._collection_end_credited_disputes()
+        corrected = (posted & reposting).sudo().filtered("collection_stage_id")
+        if corrected:
+            self.env["collection.engine"].sudo()._collection_check_corrected(corrected)
         return posted
 
     def _collection_end_credited_disputes(self):

@@ -446,6 +446,45 @@ class CollectionEngine(models.AbstractModel):
         return event_vals
 
     @api.model
+    def _collection_check_corrected(self, moves):
+        """Invoices on a stage posted again after a correction (reset to draft) keep it while
+        they are past due for the customer whose stage it was; the others, whose due date or
+        customer changed, leave the ladder, to be placed by their days overdue like any
+        invoice."""
+        staged_for = {}  # invoice -> the customer of its latest stage change
+        for event in self.env["collection.event"].search(
+            [("move_ids", "in", moves.ids), ("kind", "=", "stage_change")], order="id desc"
+        ):
+            for move in event.move_ids & moves:
+                staged_for.setdefault(move, event.partner_id)
+        leaving = moves.filtered(
+            lambda move: (
+                not move._collection_past_due_lines(move.company_id._collection_today())
+                or staged_for.get(move, move.commercial_partner_id) != move.commercial_partner_id
+            )
+        )
+        for company, group in leaving.grouped("company_id").items():
+            engine = self.with_company(company)
+            today = company._collection_today()
+            writes = {}
+            engine._collection_set_stages(dict.fromkeys(group, False), today, writes)
+            for move in group:
+                writes[move]["collection_next_action_date"] = False
+            engine._collection_write_moves(writes)
+            engine.env["collection.event"]._collection_record(
+                [
+                    dict(
+                        engine._collection_event_vals(partner, "note", invoices, today, amount=0.0),
+                        note=self.env._(
+                            "Posted again with another due date or customer: off the collection "
+                            "ladder until it is past due."
+                        ),
+                    )
+                    for partner, invoices in group.grouped("commercial_partner_id").items()
+                ]
+            )
+
+    @api.model
     def _collection_overdue(self, line_domain):
         """{invoice: (earliest due date, amount due in company currency, amount due in the
         invoice's currency)} of the past-due receivable lines matching ``line_domain``, for
