@@ -195,8 +195,8 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(
                 self.env._(
                     "%(partner)s asked to cease communication: no override allows calling "
-                    "them. If they withdrew the request in writing, clear 'Cease "
-                    "communication' on the customer first.",
+                    "them. If they withdrew the request in writing, click 'Allow "
+                    "communication' on the customer's Collection tab first.",
                     partner=partner.display_name,
                 )
             )

@@ -1,6 +1,6 @@
 """Collection activities now say for which company they were scheduled: those of a stage take
-its company; a "Reminder not emailed" one takes the company of the customer's latest reminder,
-which it was scheduled for."""
+its company; a "Reminder not emailed" one takes the company of the customer's reminder of the
+day it was scheduled (its deadline), else of the customer's latest reminder."""
 
 
 def migrate(cr, version):
@@ -21,7 +21,9 @@ def migrate(cr, version):
                      FROM collection_event AS event
                     WHERE event.partner_id = activity.res_id
                       AND event.kind = 'reminder'
-                    ORDER BY event.date DESC, event.id DESC
+                    ORDER BY event.date = activity.date_deadline DESC,
+                             event.date DESC,
+                             event.id DESC
                     LIMIT 1
                )
           FROM ir_model_data AS xmlid
