@@ -15,6 +15,21 @@ class TestCollectionPayments(CollectionCase):
             "out_refund", partner=partner, invoice_date=DAY0, amounts=[amount], taxes=[], post=True
         )
 
+    def _unmatched_payment(self, payment_type, amount, day):
+        """A posted customer payment, ``inbound`` (received) or ``outbound`` (a refund paid
+        out), matched with nothing."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": payment_type,
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": amount,
+                "date": day,
+            }
+        )
+        payment.action_post()
+        return payment
+
     def assertClaim(self, reminder, overdue, credit, claimed, *in_body):
         """The reminder's amounts, and texts its email shows."""
         self.assertEqual(
@@ -34,36 +49,22 @@ class TestCollectionPayments(CollectionCase):
 
     def test_unreconciled_payment_reduces_the_claim(self):
         self._invoice(self.customer, 10)
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 400.0,
-                "date": DAY0 - timedelta(days=2),
-            }
-        )
-        payment.action_post()
+        self._unmatched_payment("inbound", 400.0, DAY0 - timedelta(days=2))
         self.run_engine()
         self.assertEqual(self.reminders(self.customer).amount_claimed, 600.0)
 
     def test_credit_refunded_to_the_customer_reduces_nothing(self):
         self._invoice(self.customer, 40)
         self._credit_note(self.customer, 1000.0)
-        # The credit note's amount is paid back to the customer, the two not matched.
-        refund = self.env["account.payment"].create(
-            {
-                "payment_type": "outbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-                "date": DAY0 - timedelta(days=1),
-            }
-        )
-        refund.action_post()
+        # The credit note's amount is paid back to the customer, the two not matched; a refund
+        # dated later offsets nothing until its day.
+        self._unmatched_payment("outbound", 1000.0, DAY0 + timedelta(days=3))
         self.run_engine()
+        self.assertFalse(self.reminders(self.customer))
+        self._unmatched_payment("outbound", 1000.0, DAY0 - timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=1))
         self.assertClaim(self.reminders(self.customer), 1000.0, 0.0, 1000.0)
-        with freeze_time(DAY0):
+        with freeze_time(DAY0 + timedelta(days=1)):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_credit_amount, 0.0)
 
