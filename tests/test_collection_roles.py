@@ -87,9 +87,12 @@ class TestCollectionRoles(CollectionCase):
         self.customer.with_user(self.clerk).action_collection_resume()
         self.assertFalse(self.customer.collection_excluded)
 
-        # A written request to cease communication, and contact allowed again: both noted.
+        # A written request to cease communication, and contact allowed again: both noted. The
+        # open call is closed.
+        self.assertTrue(self.collection_activities(self.customer))
         self.customer.with_user(self.clerk).action_collection_cease_communication()
         self.assertTrue(self.customer.collection_no_contact)
+        self.assertFalse(self.collection_activities(self.customer))
         self.customer.with_user(self.clerk).action_collection_allow_communication()
         self.assertFalse(self.customer.collection_no_contact)
         notes = self.events(self.customer, "note").mapped("note")

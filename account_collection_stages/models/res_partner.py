@@ -326,13 +326,26 @@ class ResPartner(models.Model):
         return True
 
     def action_collection_cease_communication(self):
-        """The customer asked in writing to stop contacting it: no calls and no reminders."""
-        return self._collection_set_no_contact(
-            True,
-            self.env._(
-                "The customer asked in writing to cease communication: no calls and no reminders."
-            ),
+        """The customer asked in writing to stop contacting it: no calls and no reminders; its
+        open collection calls, of every company, are closed."""
+        note = self.env._(
+            "The customer asked in writing to cease communication: no calls and no reminders."
         )
+        self._collection_set_no_contact(True, note)
+        calls = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.commercial_partner_id.ids),
+                    ("activity_category", "=", "phonecall"),
+                    ("collection_stage_id", "!=", False),
+                ]
+            )
+        )
+        calls.action_feedback(feedback=note)
+        return True
 
     def action_collection_allow_communication(self):
         return self._collection_set_no_contact(
