@@ -13,6 +13,9 @@ class AccountMoveLine(models.Model):
         help="The overdue invoice this finance charge line charges interest or a fee on.",
     )
     collection_charge_kind = fields.Selection(
-        [("interest", "Late interest"), ("fee", "Late fee")], copy=False, readonly=True
+        [("interest", "Late interest"), ("fee", "Late fee")],
+        string="Finance charge type",
+        copy=False,
+        readonly=True,
     )
     collection_charge_to = fields.Date(string="Interest charged up to", copy=False, readonly=True)

@@ -50,7 +50,7 @@ class CollectionEvent(models.Model):
         string="Invoices",
         check_company=True,
     )
-    kind = fields.Selection(EVENT_KINDS, required=True, index=True)
+    kind = fields.Selection(EVENT_KINDS, string="Type", required=True, index=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
     stage_id = fields.Many2one("collection.stage", check_company=True, ondelete="set null")
@@ -65,7 +65,7 @@ class CollectionEvent(models.Model):
         CALL_OUTCOMES,
         help="Outcome of a call that was made; empty for a call that was only scheduled.",
     )
-    call_time = fields.Datetime(help="When the call was made.")
+    call_time = fields.Datetime(string="Call at", help="When the call was made.")
     call_inbound = fields.Boolean(
         string="Customer called",
         help="The customer made the call. The contact rules limit the calls placed to the "
@@ -90,7 +90,8 @@ class CollectionEvent(models.Model):
         string="Claimed", help="What the customer was asked to pay: overdue minus credits."
     )
     finance_charge = fields.Monetary(
-        help="Late interest and fees that apply to the overdue invoices."
+        string="Finance charge",
+        help="Late interest and fees that apply to the overdue invoices.",
     )
 
     @api.depends("kind", "partner_id", "date")

@@ -64,7 +64,10 @@ class CollectionPaymentPlan(models.Model):
         readonly=True,
         help="Sum of the invoices' amounts due when the plan was made.",
     )
-    down_payment = fields.Monetary()
+    down_payment = fields.Monetary(
+        string="Down payment",
+        help="Paid on the first payment date; the installments follow.",
+    )
     installment_count = fields.Integer(string="Installments", default=3)
     interval = fields.Selection(
         [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")],
@@ -86,6 +89,7 @@ class CollectionPaymentPlan(models.Model):
             ("broken", "Broken"),
             ("cancelled", "Cancelled"),
         ],
+        string="Status",
         default="draft",
         required=True,
         tracking=True,

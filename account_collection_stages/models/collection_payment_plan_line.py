@@ -15,6 +15,7 @@ class CollectionPaymentPlanLine(models.Model):
     amount_paid = fields.Monetary(compute="_compute_amount_paid", store=True)
     state = fields.Selection(
         [("open", "Open"), ("partial", "Partly paid"), ("paid", "Paid")],
+        string="Status",
         compute="_compute_amount_paid",
         store=True,
     )

@@ -21,7 +21,14 @@ class CollectionStage(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    kind = fields.Selection(STAGE_KINDS, required=True, default="reminder")
+    kind = fields.Selection(
+        STAGE_KINDS,
+        string="Type",
+        required=True,
+        default="reminder",
+        help="The step of the collection procedure this stage is, which its activity and "
+        "events are named after.",
+    )
     min_days_overdue = fields.Integer(
         string="From days overdue",
         help="An invoice reaches this stage once it is at least this many days past due.",

@@ -85,6 +85,7 @@ class ResPartner(models.Model):
         string="Exclusion reason", tracking=True, groups="base.group_user"
     )
     collection_checked_date = fields.Date(
+        string="Last collection check",
         company_dependent=True,
         readonly=True,
         help="Day the collection engine last went through this customer.",
@@ -148,7 +149,9 @@ class ResPartner(models.Model):
         "collection.event", "partner_id", groups="base.group_user"
     )
     collection_event_count = fields.Integer(
-        compute="_compute_collection_event_count", groups="base.group_user"
+        string="Collection events",
+        compute="_compute_collection_event_count",
+        groups="base.group_user",
     )
 
     @api.model_create_multi
