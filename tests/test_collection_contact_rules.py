@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 
 def at(day_offset, hour, minute=0):
@@ -148,6 +148,39 @@ class TestCollectionContactRules(CollectionCase):
         as_employee.write({"collection_no_contact": True, "phone": "+1 555 0111"})
         self.assertTrue(self.consumer.collection_no_contact)
         self.assertEqual(self.consumer.phone, "+1 555 0111")
+
+    def test_cease_communication_cancels_what_would_contact_the_customer(self):
+        call_type = self.env.ref(f"{MODULE}.mail_activity_type_collection_call")
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        other = self._customer("Deco Addict")
+        self._invoice(other, 40)
+        self.consumer.email = False
+        self.run_engine()
+        self.assertEqual(
+            set(self.consumer.activity_ids.activity_type_id.ids), {call_type.id, no_email.id}
+        )
+        by_hand = self.consumer.activity_schedule(
+            activity_type_id=call_type.id, user_id=self.env.user.id
+        )
+        todo = self.consumer.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Check the contract", user_id=self.env.user.id
+        )
+        self.assertIn(by_hand, self.consumer.activity_ids)
+        with freeze_time(DAY0):
+            self.consumer.action_collection_cease_communication()
+        # The calls and the reminder to post are cancelled, not marked done; the rest stays.
+        self.assertEqual(self.consumer.activity_ids, todo)
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "=", self.consumer.id),
+                    ("mail_activity_type_id", "in", (call_type | no_email).ids),
+                ]
+            )
+        )
+        self.assertTrue(self.collection_activities(other))
+        self.assertIn("cease communication", self.events(self.consumer, "note").note)
 
     def test_engine_schedules_the_call_when_allowed(self):
         self.call(at(0, 10), "refused")

@@ -61,6 +61,8 @@ class TestCollectionPayments(CollectionCase):
         self._unmatched_payment("outbound", 1000.0, DAY0 + timedelta(days=3))
         self.run_engine()
         self.assertFalse(self.reminders(self.customer))
+        with freeze_time(DAY0):
+            self.assertEqual(self.customer.collection_credit_amount, 1000.0)
         self._unmatched_payment("outbound", 1000.0, DAY0 - timedelta(days=1))
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertClaim(self.reminders(self.customer), 1000.0, 0.0, 1000.0)

@@ -329,25 +329,34 @@ class ResPartner(models.Model):
         return True
 
     def action_collection_cease_communication(self):
-        """The customer asked in writing to stop contacting it: no calls and no reminders; its
-        open collection calls, of every company, are closed."""
-        note = self.env._(
-            "The customer asked in writing to cease communication: no calls and no reminders."
+        """The customer asked in writing to stop contacting it: no calls and no reminders. Its
+        open activities that would contact it, of every company, are cancelled: the collection
+        calls, scheduled by the run or by hand, and the reminders to send by post."""
+        self._collection_set_no_contact(
+            True,
+            self.env._(
+                "The customer asked in writing to cease communication: no calls and no reminders."
+            ),
         )
-        self._collection_set_no_contact(True, note)
-        calls = (
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", self.commercial_partner_id.ids),
-                    ("activity_category", "=", "phonecall"),
-                    ("collection_stage_id", "!=", False),
-                ]
+        contact_types = [
+            self.env.ref(f"account_collection_stages.{xmlid}").id
+            for xmlid in (
+                "mail_activity_type_collection_call",
+                "mail_activity_type_collection_no_email",
             )
-        )
-        calls.action_feedback(feedback=note)
+        ]
+        # Cancelled, as Odoo's Cancel does: none of them was done.
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.commercial_partner_id.ids),
+                "|",
+                ("activity_type_id", "in", contact_types),
+                "&",
+                ("collection_stage_id", "!=", False),
+                ("activity_category", "=", "phonecall"),
+            ]
+        ).unlink()
         return True
 
     def action_collection_allow_communication(self):
