@@ -34,6 +34,7 @@ MOVE_FIELDS = [
     "currency_id",
     "collection_stage_id",
     "collection_stage_date",
+    "collection_stage_manual",
     "collection_last_reminder_date",
     "collection_reminder_count",
 ]
@@ -621,18 +622,14 @@ class CollectionEngine(models.AbstractModel):
         return (today - last).days >= stage.repeat_days
 
     def _collection_days_by_hand(self, moves, today):
-        """{invoice: days} for those of ``moves`` whose stage was set by hand: the days that
-        place them on the ladder, as if they had reached that stage on the day it was set
-        (their days overdue place the others). One query: they are few."""
-        manual = self.env["account.move"].search_fetch(
-            [("id", "in", moves.ids), ("collection_stage_manual", "=", True)],
-            ["collection_stage_id", "collection_stage_date"],
-        )
+        """{invoice: days} for those of ``moves`` (MOVE_FIELDS read) whose stage was set by
+        hand: the days that place them on the ladder, as if they had reached that stage on the
+        day it was set (their days overdue place the others)."""
         return {
             move: move.collection_stage_id.min_days_overdue
             + (today - move.collection_stage_date).days
-            for move in manual
-            if move.collection_stage_id
+            for move in moves
+            if move.collection_stage_manual and move.collection_stage_id
         }
 
     def _collection_set_stages(self, new_stages, today, writes):
