@@ -394,7 +394,8 @@ class CollectionEngine(models.AbstractModel):
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
-                ("collection_stage_id.company_id", "=", self.env.company.id),
+                ("collection_company_id", "=", self.env.company.id),
+                ("collection_stage_id", "!=", False),
             ]
         )
         stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
@@ -431,13 +432,11 @@ class CollectionEngine(models.AbstractModel):
         )
         if not leaving:
             return []
-        self._collection_set_stages({move: False for move in leaving}, today, writes)
+        self._collection_take_off(leaving, today, writes)
         event_vals = []
         for (partner, posted), moves in leaving.grouped(
             lambda m: (m.commercial_partner_id, m.state == "posted")
         ).items():
-            for move in moves:
-                writes[move]["collection_next_action_date"] = False
             vals = self._collection_event_vals(
                 partner, "paid" if posted else "note", moves, today, amount=0.0
             )
@@ -445,6 +444,12 @@ class CollectionEngine(models.AbstractModel):
                 vals["note"] = self.env._("Cancelled: off the collection ladder.")
             event_vals.append(vals)
         return event_vals
+
+    def _collection_take_off(self, moves, today, writes):
+        """Take invoices off the ladder: their new values are added to ``writes``."""
+        self._collection_set_stages(dict.fromkeys(moves, False), today, writes)
+        for move in moves:
+            writes[move]["collection_next_action_date"] = False
 
     @api.model
     def _collection_check_corrected(self, moves):
@@ -458,19 +463,20 @@ class CollectionEngine(models.AbstractModel):
         ):
             for move in event.move_ids & moves:
                 staged_for.setdefault(move, event.partner_id)
-        leaving = moves.filtered(
-            lambda move: (
-                not move._collection_past_due_lines(move.company_id._collection_today())
-                or staged_for.get(move, move.commercial_partner_id) != move.commercial_partner_id
-            )
-        )
-        for company, group in leaving.grouped("company_id").items():
-            engine = self.with_company(company)
+        for company, invoices in moves.grouped("company_id").items():
             today = company._collection_today()
+            group = invoices.filtered(
+                lambda move, today=today: (
+                    not move._collection_past_due_lines(today)
+                    or staged_for.get(move, move.commercial_partner_id)
+                    != move.commercial_partner_id
+                )
+            )
+            if not group:
+                continue
+            engine = self.with_company(company)
             writes = {}
-            engine._collection_set_stages(dict.fromkeys(group, False), today, writes)
-            for move in group:
-                writes[move]["collection_next_action_date"] = False
+            engine._collection_take_off(group, today, writes)
             engine._collection_write_moves(writes)
             engine.env["collection.event"]._collection_record(
                 [
@@ -724,7 +730,7 @@ class CollectionEngine(models.AbstractModel):
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", [p.id for p in partner_stage]),
                 "|",
-                ("collection_stage_id.company_id", "=", self.env.company.id),
+                ("collection_company_id", "=", self.env.company.id),
                 "&",
                 ("collection_stage_id", "=", False),
                 ("activity_category", "=", "phonecall"),

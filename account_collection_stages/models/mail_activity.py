@@ -24,6 +24,8 @@ class MailActivity(models.Model):
     collection_company_id = fields.Many2one(
         "res.company",
         string="Collection company",
+        compute="_compute_collection_company_id",
+        store=True,
         readonly=True,
         help="Company whose collection scheduled this activity (a stage's, or the daily run's): "
         "activities have no company of their own, and a customer may be collected by several.",
@@ -36,6 +38,15 @@ class MailActivity(models.Model):
         help="Scheduled by the daily collection run for someone else, who has not been told "
         "yet (True, else empty).",
     )
+
+    @api.depends("collection_stage_id")
+    def _compute_collection_company_id(self):
+        """A stage's activity is its company's; the others keep the company they were given
+        (a reminder to send by post, say)."""
+        for activity in self:
+            activity.collection_company_id = (
+                activity.collection_stage_id.company_id or activity.collection_company_id
+            )
 
     def action_collection_log_call(self):
         self.ensure_one()

@@ -27,7 +27,7 @@ class ResCompany(models.Model):
     collection_default_user_id = fields.Many2one(
         "res.users",
         string="Default collection responsible",
-        domain="[('share', '=', False)]",
+        domain=[("share", "=", False)],
         help="Gets the collection activities of customers that have neither a collection "
         "responsible nor a salesperson on their invoices.",
     )
@@ -66,7 +66,7 @@ class ResCompany(models.Model):
         "account.account",
         string="Finance charge income account",
         check_company=True,
-        domain="[('account_type', 'in', ('income', 'income_other')), ('deprecated', '=', False)]",
+        domain=[("account_type", "in", ("income", "income_other")), ("deprecated", "=", False)],
         help="Income account of finance charge invoices; the product's account otherwise.",
     )
 

@@ -12,18 +12,16 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
-    # A related field does not take its field's domain when the domain is a string.
     collection_default_user_id = fields.Many2one(
-        related="company_id.collection_default_user_id",
-        readonly=False,
-        domain="[('share', '=', False)]",
+        related="company_id.collection_default_user_id", readonly=False
     )
     # The company's time zone is its address's (the company's partner), as elsewhere in Odoo.
     collection_tz = fields.Selection(
         related="company_id.partner_id.tz",
         readonly=False,
         string="Time zone",
-        help="The daily collection run counts days overdue in this time zone (UTC when empty).",
+        help="The daily collection run counts days overdue in this time zone (when empty: UTC "
+        "for the run, the user's for the invoice forms).",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
@@ -41,5 +39,4 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_charge_account_id",
         readonly=False,
         check_company=True,
-        domain="[('account_type', 'in', ('income', 'income_other')), ('deprecated', '=', False)]",
     )

@@ -159,12 +159,13 @@ class ResPartner(models.Model):
         if not self.env.su:
             # A new customer is scored by its own invoices, like any other (see write()).
             vals_list = [self._without_score(vals) for vals in vals_list]
-            context = {
-                key: value
-                for key, value in self.env.context.items()
-                if key.removeprefix("default_") not in SCORE_FIELDS
-            }
-            self = self.with_env(self.env(context=context))
+            if any(key.removeprefix("default_") in SCORE_FIELDS for key in self.env.context):
+                context = {
+                    key: value
+                    for key, value in self.env.context.items()
+                    if key.removeprefix("default_") not in SCORE_FIELDS
+                }
+                self = self.with_env(self.env(context=context))
         return super().create(vals_list)
 
     def write(self, vals):

@@ -100,11 +100,11 @@ class CollectionCallWizard(models.TransientModel):
 
     @api.model
     def _open_for(self, partner, moves=None, activity=None):
-        """The wizard, in the company of ``moves`` or of the call ``activity``'s stage."""
+        """The wizard, in the company of ``moves`` or of the call ``activity``."""
         company = (
             moves.company_id
             if moves
-            else activity and activity.collection_stage_id.company_id or self.env.company
+            else activity and activity.collection_company_id or self.env.company
         )
         if len(company) > 1:
             raise UserError(self.env._("Log a call about the invoices of one company at a time."))
@@ -244,7 +244,7 @@ class CollectionCallWizard(models.TransientModel):
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", partner.id),
                 ("collection_stage_id.kind", "=", "call"),
-                ("collection_stage_id.company_id", "=", self.env.company.id),
+                ("collection_company_id", "=", self.env.company.id),
             ],
             limit=1,
         )

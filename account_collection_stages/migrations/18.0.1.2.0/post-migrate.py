@@ -1,30 +1,25 @@
-"""Collection activities now say for which company they were scheduled: those of a stage take
-its company; a "Reminder not emailed" one takes the company of the customer's reminder of the
-day it was scheduled (its deadline), else of the customer's latest reminder."""
+"""Collection activities now say for which company they were scheduled. Those of a stage take
+its company when the field is added (it is computed from the stage). A "Reminder not emailed"
+one takes the company of the customer's reminder of the day it was scheduled (its deadline),
+else of the customer's latest reminder, else the only company."""
 
 
 def migrate(cr, version):
     cr.execute(
         """
         UPDATE mail_activity AS activity
-           SET collection_company_id = stage.company_id
-          FROM collection_stage AS stage
-         WHERE stage.id = activity.collection_stage_id
-           AND activity.collection_company_id IS NULL
-        """
-    )
-    cr.execute(
-        """
-        UPDATE mail_activity AS activity
-           SET collection_company_id = (
-                   SELECT event.company_id
-                     FROM collection_event AS event
-                    WHERE event.partner_id = activity.res_id
-                      AND event.kind = 'reminder'
-                    ORDER BY event.date = activity.date_deadline DESC,
-                             event.date DESC,
-                             event.id DESC
-                    LIMIT 1
+           SET collection_company_id = COALESCE(
+                   (
+                       SELECT event.company_id
+                         FROM collection_event AS event
+                        WHERE event.partner_id = activity.res_id
+                          AND event.kind = 'reminder'
+                        ORDER BY event.date = activity.date_deadline DESC,
+                                 event.date DESC,
+                                 event.id DESC
+                        LIMIT 1
+                   ),
+                   (SELECT MIN(id) FROM res_company HAVING COUNT(*) = 1)
                )
           FROM ir_model_data AS xmlid
          WHERE xmlid.module = 'account_collection_stages'
