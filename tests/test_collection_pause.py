@@ -53,7 +53,11 @@ class TestCollectionPause(CollectionCase):
                 records.action_collection_send_reminder()
         with freeze_time(DAY0):
             self.assertFalse(blocked.collection_overdue, "no OVERDUE banner on its PDF")
+            self.assertEqual(self.customer.collection_overdue_amount, 0.0)
         blocked.action_toggle_block_payment()
+        with freeze_time(DAY0):
+            self.env.invalidate_all()
+            self.assertEqual(self.customer.collection_overdue_amount, 1000.0)
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertEqual(self.reminders(self.customer).move_ids, blocked)
 

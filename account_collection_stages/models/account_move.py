@@ -35,10 +35,12 @@ def past_due_line_domain(today):
 
 
 def past_due_invoice_line_domain(today):
-    """The past-due lines (past_due_line_domain) of posted customer invoices."""
+    """The past-due lines (past_due_line_domain) of the posted customer invoices that are
+    chased: not those of UNCHASED_STATES."""
     return [
         ("parent_state", "=", "posted"),
         ("move_id.move_type", "=", "out_invoice"),
+        ("move_id.payment_state", "not in", UNCHASED_STATES),
         *past_due_line_domain(today),
     ]
 

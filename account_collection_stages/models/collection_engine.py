@@ -210,7 +210,6 @@ class CollectionEngine(models.AbstractModel):
         excluded, disputed or paid by a payment plan (on hold or not)."""
         domain = [
             ("company_id", "=", self.env.company.id),
-            ("move_id.payment_state", "not in", UNCHASED_STATES),
             ("move_id.collection_excluded", "=", False),
             ("move_id.collection_disputed", "=", False),
             ("move_id.collection_plan_id", "=", False),
