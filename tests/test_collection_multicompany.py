@@ -83,6 +83,21 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(move_2.collection_stage_id, self.stage_2["reminder"])
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_send_reminder_now_counts_each_company_on_its_day(self):
+        settings = self.env["res.config.settings"].with_company(self.company_2)
+        settings.create({"collection_tz": "America/New_York"}).execute()
+        move_1 = self._invoice(self.customer, 1)
+        move_2 = self._invoice(self.customer, 1, company=self.company_2)
+        both = self.env(
+            context=dict(
+                self.env.context, allowed_company_ids=(self.company_1 | self.company_2).ids
+            )
+        )
+        # Midnight UTC: move_2 falls due today in New York, move_1 fell due yesterday.
+        with freeze_time(datetime.combine(DAY0, time(0))):
+            (move_1 | move_2).with_env(both).action_collection_send_reminder()
+        self.assertEqual(self.reminders(self.customer).move_ids, move_1)
+
     def test_each_company_asks_for_its_own_reminder_not_emailed(self):
         self.customer.email = False
         move_1 = self._invoice(self.customer, 3)

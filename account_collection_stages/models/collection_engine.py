@@ -1224,15 +1224,19 @@ class CollectionEngine(models.AbstractModel):
         self.env["collection.event"]._collection_check_user(
             self.env._("Only collection users can send overdue reminders.")
         )
-        today = (moves.company_id[:1] or self.env.company)._collection_today()
+        # Each company's invoices are past due on its own day.
+        todays = {company: company._collection_today() for company in moves.company_id}
         if partners is None:
-            overdue = self._collection_overdue(
-                [
-                    ("move_id", "in", moves.ids),
-                    ("move_id.payment_state", "not in", UNCHASED_STATES),
-                    *past_due_invoice_line_domain(today),
-                ]
-            )
+            overdue = {}
+            for company, company_moves in moves.grouped("company_id").items():
+                overdue.update(
+                    self._collection_overdue(
+                        [
+                            ("move_id", "in", company_moves.ids),
+                            *past_due_invoice_line_domain(todays[company]),
+                        ]
+                    )
+                )
             moves = moves.filtered(lambda m: m in overdue)
             customers = moves.commercial_partner_id
             excluded = moves.filtered(
@@ -1267,7 +1271,10 @@ class CollectionEngine(models.AbstractModel):
                 )
             )
         if partners is not None:
-            overdue = self._collection_overdue(self._collection_line_domain(today, partners))
+            # The customer's button: invoices of the current company.
+            overdue = self._collection_overdue(
+                self._collection_line_domain(self.env.company._collection_today(), partners)
+            )
             moves = moves.filtered(lambda m: m in overdue)
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
@@ -1276,6 +1283,7 @@ class CollectionEngine(models.AbstractModel):
         covered = self.env["res.partner"]
         for company, company_moves in moves.grouped("company_id").items():
             engine = self.with_company(company)
+            today = todays[company]
             company_customers = company_moves.commercial_partner_id
             # Credits pay the customers' oldest invoices first, whether chosen or not: those
             # the daily run would claim (with the customers' button, ``overdue`` already).
@@ -1305,7 +1313,7 @@ class CollectionEngine(models.AbstractModel):
                 )
                 if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
                     covered |= partner
-                reminders.append((engine, group, vals))
+                reminders.append((engine, group, vals, today))
         if covered:
             raise UserError(
                 self.env._(
@@ -1315,7 +1323,7 @@ class CollectionEngine(models.AbstractModel):
                 )
             )
         events = self.env["collection.event"]
-        for engine, group, vals in reminders:
+        for engine, group, vals, today in reminders:
             vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
