@@ -83,6 +83,23 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(move_2.collection_stage_id, self.stage_2["reminder"])
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_actions_by_hand_are_dated_on_the_company_day(self):
+        settings = self.env["res.config.settings"].with_company(self.company_2)
+        settings.create({"collection_tz": "America/New_York"}).execute()
+        move = self._invoice(self.customer, 5, company=self.company_2)
+        company_2 = self.env(context=dict(self.env.context, allowed_company_ids=self.company_2.ids))
+        self.env.user.tz = "Europe/Rome"
+        # 03:00 UTC: the next day in Rome, still the evening before in New York.
+        with freeze_time(datetime.combine(DAY0, time(3))):
+            move.with_env(company_2).collection_stage_id = self.stage_2["call"]
+            action = move.with_env(company_2).action_collection_hold()
+            company_2[action["res_model"]].browse(action["res_id"]).write({"hold_until": DAY0})
+            company_2[action["res_model"]].browse(action["res_id"]).action_confirm()
+        eve = DAY0 - timedelta(days=1)
+        self.assertEqual(move.collection_stage_date, eve)
+        self.assertEqual(move.collection_hold_until, DAY0)
+        self.assertEqual(set(self.events(self.customer).mapped("date")), {eve})
+
     def test_send_reminder_now_counts_each_company_on_its_day(self):
         settings = self.env["res.config.settings"].with_company(self.company_2)
         settings.create({"collection_tz": "America/New_York"}).execute()

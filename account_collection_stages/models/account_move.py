@@ -243,12 +243,14 @@ class AccountMove(models.Model):
 
     def _collection_stage_set_by_hand(self, stage):
         """Date and log ``stage`` (or none), just set by hand on these invoices."""
-        self.sudo().write(
-            {
-                "collection_stage_date": fields.Date.context_today(self) if stage else False,
-                "collection_stage_manual": bool(stage),
-            }
-        )
+        for company, moves in self.grouped("company_id").items():
+            # Dated on the company's day: the daily run counts days on the stage from it.
+            moves.sudo().write(
+                {
+                    "collection_stage_date": company._collection_today() if stage else False,
+                    "collection_stage_manual": bool(stage),
+                }
+            )
         self.env["collection.event"]._collection_log_action(
             "stage_change",
             self.env._("Stage set by hand.")

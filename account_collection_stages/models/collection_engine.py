@@ -107,7 +107,7 @@ class CollectionEngine(models.AbstractModel):
                 .with_company(company)
                 .with_context(allowed_company_ids=company.ids, tz=company._collection_tz())
             )
-            today = fields.Date.context_today(company_engine)
+            today = company._collection_today()
             if partner_ids := company_engine._collection_queue(today):
                 queue.append((company_engine, today, partner_ids))
         total = sum(len(ids) for _engine, _today, ids in queue)
@@ -996,30 +996,34 @@ class CollectionEngine(models.AbstractModel):
         )
 
     def _collection_escalate(self, moves, today=None):
-        """Move invoices on to the stage after their current one."""
-        today = today or fields.Date.context_today(self)
-        new_stages = {}
+        """Move invoices on to the stage after their current one, on ``today`` (by default
+        each invoice's company's day). Returns {invoice: its new stage}."""
+        escalated = {}
         for company, group in moves.grouped("company_id").items():
             ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
+            new_stages = {}
             for move in group:
                 if after := ladder.after(move.collection_stage_id):
                     new_stages[move] = after
-        if new_stages:
+            if not new_stages:
+                continue
+            day = today or company._collection_today()
             writes = {}
-            self._collection_set_stages(new_stages, today, writes)
+            self._collection_set_stages(new_stages, day, writes)
             self._collection_write_moves(writes)
             groups = defaultdict(list)
             for move, stage in new_stages.items():
-                groups[move.company_id, move.commercial_partner_id, stage].append(move)
+                groups[move.commercial_partner_id, stage].append(move)
             self.env["collection.event"]._collection_record(
                 [
                     self.with_company(company)._collection_event_vals(
-                        partner, "stage_change", group, today, stage
+                        partner, "stage_change", group, day, stage
                     )
-                    for (company, partner, stage), group in groups.items()
+                    for (partner, stage), group in groups.items()
                 ]
             )
-        return new_stages
+            escalated.update(new_stages)
+        return escalated
 
     @api.model
     def _collection_responsible(self, partner, moves, fallback):
@@ -1112,7 +1116,7 @@ class CollectionEngine(models.AbstractModel):
             )
             .mapped("res_id")
         )
-        today = fields.Date.context_today(self)
+        today = self.env.company._collection_today()
         fallback = self._collection_default_responsible()
         vals_list = []
         for event in events:

@@ -51,7 +51,9 @@ class CollectionEvent(models.Model):
         check_company=True,
     )
     kind = fields.Selection(EVENT_KINDS, string="Type", required=True, index=True)
-    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    date = fields.Date(
+        required=True, default=lambda self: self.env.company._collection_today(), index=True
+    )
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
     stage_id = fields.Many2one("collection.stage", check_company=True, ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")

@@ -1,7 +1,7 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
@@ -34,7 +34,7 @@ class CollectionFinanceCharge(models.AbstractModel):
                     "Set the finance charge product or income account in the settings first."
                 )
             )
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         lines = self._charge_lines(partner, today, product, account)
         if not lines:
             raise UserError(

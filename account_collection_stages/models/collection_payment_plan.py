@@ -75,7 +75,9 @@ class CollectionPaymentPlan(models.Model):
         required=True,
     )
     first_date = fields.Date(
-        string="First payment", required=True, default=fields.Date.context_today
+        string="First payment",
+        required=True,
+        default=lambda self: self.env.company._collection_today(),
     )
     line_ids = fields.One2many(
         "collection.payment.plan.line", "plan_id", string="Schedule", readonly=True
@@ -187,7 +189,7 @@ class CollectionPaymentPlan(models.Model):
                     plans=", ".join(others.mapped("display_name")),
                 )
             )
-        if self.first_date < fields.Date.context_today(self):
+        if self.first_date < self.company_id._collection_today():
             raise ValidationError(
                 self.env._(
                     "The first payment of the plan is due on %(date)s, which has passed: cancel "

@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .sql_rows import update_rows
@@ -33,7 +33,7 @@ class CollectionPaymentScore(models.AbstractModel):
         partners = partners.with_env(self.env).commercial_partner_id
         if not partners:
             return
-        today = fields.Date.context_today(self)
+        today = self.env.company._collection_today()
         self.env["account.move"].flush_model(
             [
                 "partner_id",

@@ -125,9 +125,10 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.sudo().partner_id.tz or self.env.context.get("tz") or self.env.user.tz
 
-    def _collection_today(self):
-        """Today in the company's time zone: the day on which its invoices count overdue."""
-        return fields.Date.context_today(self.with_context(tz=self._collection_tz()))
+    def _collection_today(self, timestamp=None):
+        """Today (or the day of ``timestamp``, a UTC datetime) in the company's time zone: the
+        day on which its invoices count overdue, and its collection actions are dated."""
+        return fields.Date.context_today(self.with_context(tz=self._collection_tz()), timestamp)
 
     def _collection_has_finance_charge(self):
         """Whether the company charges late interest or a late fee."""

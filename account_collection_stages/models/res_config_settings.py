@@ -20,8 +20,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.partner_id.tz",
         readonly=False,
         string="Time zone",
-        help="The daily collection run counts days overdue in this time zone (when empty: UTC "
-        "for the run, the user's for the invoice forms).",
+        help="The daily collection run counts days overdue in this time zone, and collection "
+        "actions by hand are dated in it (when empty: UTC for the run, the user's otherwise).",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False

@@ -133,7 +133,7 @@ class CollectionCallWizard(models.TransientModel):
 
     # ------------------------------------------------------------------ checks
     def _check_input(self):
-        today = fields.Date.context_today(self)
+        today = self.company_id._collection_today()
         if self.call_time > fields.Datetime.now():
             raise UserError(self.env._("Log a call once it is made: its time is in the future."))
         last = self.env["collection.event"].search(
@@ -232,7 +232,7 @@ class CollectionCallWizard(models.TransientModel):
                 "call_outcome": self.outcome,
                 "call_time": self.call_time,
                 "call_inbound": self.inbound,
-                "date": fields.Date.context_today(self, self.call_time),
+                "date": self.company_id._collection_today(self.call_time),
                 "contact_id": self.contact_id.id,
                 "note": note,
                 "amount_overdue": self.balance,

@@ -49,7 +49,11 @@ class CollectionPause(models.TransientModel):
             (self.move_ids or self.partner_ids.sudo()).write(vals)
             note = self.env._("Excluded from collection: %(reason)s", reason=reason)
         else:
-            today = fields.Date.context_today(self)
+            # Each invoice's company's day: the daily run's.
+            today = max(
+                (company._collection_today() for company in self.move_ids.company_id),
+                default=self.env.company._collection_today(),
+            )
             if not self.hold_until or self.hold_until <= today:
                 raise UserError(self.env._("The hold must end on a day after today."))
             self.move_ids.write({"collection_hold_until": self.hold_until})
