@@ -182,7 +182,9 @@ class CollectionCallWizard(models.TransientModel):
                 )
             )
         if self.outcome == "wrong_contact" and not self.right_contact_id:
-            raise UserError(self.env._("Who is the right contact? Choose or create them."))
+            raise UserError(
+                self.env._("Who is the right contact? Choose them under Right contact.")
+            )
 
     def _check_contact_rules(self):
         if self.inbound:
