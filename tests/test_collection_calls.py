@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import DAY0, MODULE, CollectionCase
 
@@ -263,6 +264,32 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(len(nxt), 1)
         self.assertEqual(nxt.date_deadline, DAY0 + timedelta(days=1))
         self.assertEqual(nxt.activity_type_id.category, "phonecall")
+
+    def test_calls_without_a_call_stage_are_calls_to_make(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            f"{MODULE}.mail_activity_action_collection_call"
+        )
+        domain = safe_eval(action["domain"], {"allowed_company_ids": self.env.company.ids})
+        domain += [("res_id", "=", self.customer.id)]
+        # The company has no call stage: the next call has no stage either.
+        self.stage["call"].action_archive()
+        self.run_engine()
+        self.call("no_answer")
+        again = self.env["mail.activity"].search(domain)
+        self.assertEqual(len(again), 1)
+        self.assertFalse(again.collection_stage_id)
+        # Logging the next call closes it.
+        self.call("no_answer", when=NOON + timedelta(days=1))
+        self.assertFalse(again.exists())
+        self.assertEqual(len(self.env["mail.activity"].search(domain)), 1)
+        # A collection call scheduled by hand is one to make too.
+        self.env["mail.activity"].search(domain).unlink()
+        by_hand = self.customer.activity_schedule(f"{MODULE}.mail_activity_type_collection_call")
+        self.assertEqual(self.env["mail.activity"].search(domain), by_hand)
+        # Once nothing is left to chase, the run closes it.
+        self._pay(self.move, day=DAY0 + timedelta(days=2))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(by_hand.exists())
 
     def test_wrong_contact_asks_for_the_right_one(self):
         with self.assertRaisesRegex(UserError, "right contact"):

@@ -386,21 +386,27 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_close_stale_activities(self, partners, partner_stage, ladder):
         """Close the company's open collection activities that no invoice calls for any more:
-        all those of a customer with nothing left to chase, and those the run scheduled for
-        stages firmer than the one its invoices are now on (the invoices that were on them got
-        paid, put on hold...). A call a user scheduled after a call stays."""
+        all those of a customer with nothing left to chase (stages' activities and collection
+        calls, however scheduled), and those the run scheduled for stages firmer than the one
+        its invoices are now on (the invoices that were on them got paid, put on hold...). A
+        call a user scheduled after a call stays while there is something to chase."""
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
                 ("collection_company_id", "=", self.env.company.id),
+                "|",
                 ("collection_stage_id", "!=", False),
+                ("activity_category", "=", "phonecall"),
             ]
         )
         stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
         settled = activities.filtered(lambda a: a.res_id not in stage_by_id)
         passed = (activities - settled).filtered(
-            lambda a: ladder.key(a.collection_stage_id) > ladder.key(stage_by_id[a.res_id])
+            lambda a: (
+                a.collection_stage_id
+                and ladder.key(a.collection_stage_id) > ladder.key(stage_by_id[a.res_id])
+            )
         )
         if passed:
             scheduled = self.env["collection.event"].search_fetch(
@@ -728,10 +734,12 @@ class CollectionEngine(models.AbstractModel):
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", [p.id for p in partner_stage]),
+                # The company's collection activities, and phone calls that are no company's
+                # collection (a call scheduled by hand): a second call would be one too many.
                 "|",
                 ("collection_company_id", "=", self.env.company.id),
                 "&",
-                ("collection_stage_id", "=", False),
+                ("collection_company_id", "=", False),
                 ("activity_category", "=", "phonecall"),
             ],
             ["res_id", "collection_stage_id", "activity_type_id", "activity_category"],

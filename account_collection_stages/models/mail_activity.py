@@ -42,11 +42,30 @@ class MailActivity(models.Model):
     @api.depends("collection_stage_id")
     def _compute_collection_company_id(self):
         """A stage's activity is its company's; the others keep the company they were given
-        (a reminder to send by post, say)."""
+        (see create())."""
         for activity in self:
             activity.collection_company_id = (
                 activity.collection_stage_id.company_id or activity.collection_company_id
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A Collection call scheduled by hand is a call of the company it is scheduled in,
+        like those of the daily run and the call dialog, which give their company (as does a
+        reminder to send by post)."""
+        call_type = self.env.ref(
+            "account_collection_stages.mail_activity_type_collection_call",
+            raise_if_not_found=False,
+        )
+        for vals in vals_list:
+            if (
+                call_type
+                and vals.get("activity_type_id") == call_type.id
+                and not vals.get("collection_stage_id")
+                and not vals.get("collection_company_id")
+            ):
+                vals["collection_company_id"] = self.env.company.id
+        return super().create(vals_list)
 
     def action_collection_log_call(self):
         self.ensure_one()

@@ -354,7 +354,7 @@ class ResPartner(models.Model):
                 "|",
                 ("activity_type_id", "in", contact_types),
                 "&",
-                ("collection_stage_id", "!=", False),
+                ("collection_company_id", "!=", False),
                 ("activity_category", "=", "phonecall"),
             ]
         ).unlink()

@@ -245,7 +245,7 @@ class CollectionCallWizard(models.TransientModel):
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", partner.id),
-                ("collection_stage_id.kind", "=", "call"),
+                ("activity_category", "=", "phonecall"),
                 ("collection_company_id", "=", self.env.company.id),
             ],
             limit=1,
