@@ -95,7 +95,12 @@ class TestCollectionMultiCompany(CollectionCase):
             action = move.with_env(company_2).action_collection_hold()
             company_2[action["res_model"]].browse(action["res_id"]).write({"hold_until": DAY0})
             company_2[action["res_model"]].browse(action["res_id"]).action_confirm()
+            # An event of the company, whatever company the user works in.
+            note = self.env["collection.event"].create(
+                {"partner_id": self.customer.id, "kind": "note", "company_id": self.company_2.id}
+            )
         eve = DAY0 - timedelta(days=1)
+        self.assertEqual(note.date, eve)
         self.assertEqual(move.collection_stage_date, eve)
         self.assertEqual(move.collection_hold_until, DAY0)
         self.assertEqual(set(self.events(self.customer).mapped("date")), {eve})

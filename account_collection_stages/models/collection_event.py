@@ -51,9 +51,8 @@ class CollectionEvent(models.Model):
         check_company=True,
     )
     kind = fields.Selection(EVENT_KINDS, string="Type", required=True, index=True)
-    date = fields.Date(
-        required=True, default=lambda self: self.env.company._collection_today(), index=True
-    )
+    # By default the event's company's day (see create()).
+    date = fields.Date(required=True, index=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user)
     stage_id = fields.Many2one("collection.stage", check_company=True, ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
@@ -95,6 +94,16 @@ class CollectionEvent(models.Model):
         string="Finance charge",
         help="Late interest and fees that apply to the overdue invoices.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """An event is dated, unless told otherwise, on the day of its company, in its time
+        zone: the daily run's day."""
+        for vals in vals_list:
+            if not vals.get("date"):
+                company = self.env["res.company"].browse(vals.get("company_id"))
+                vals["date"] = (company or self.env.company)._collection_today()
+        return super().create(vals_list)
 
     @api.depends("kind", "partner_id", "date")
     def _compute_display_name(self):
