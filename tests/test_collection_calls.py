@@ -282,13 +282,25 @@ class TestCollectionCalls(CollectionCase):
         self.call("no_answer", when=NOON + timedelta(days=1))
         self.assertFalse(again.exists())
         self.assertEqual(len(self.env["mail.activity"].search(domain)), 1)
-        # A collection call scheduled by hand is one to make too.
+        # A collection call scheduled by hand is one to make too, or made one by hand.
         self.env["mail.activity"].search(domain).unlink()
         by_hand = self.customer.activity_schedule(f"{MODULE}.mail_activity_type_collection_call")
         self.assertEqual(self.env["mail.activity"].search(domain), by_hand)
-        # Once nothing is left to chase, the run closes it.
-        self._pay(self.move, day=DAY0 + timedelta(days=2))
+        todo = self.customer.activity_schedule("mail.mail_activity_data_todo")
+        todo.activity_type_id = self.env.ref(f"{MODULE}.mail_activity_type_collection_call")
+        self.assertEqual(self.env["mail.activity"].search(domain), by_hand | todo)
+        todo.unlink()
+        # It stays while the invoice is held (a promise, say): there is still a debt.
+        with freeze_time(NOON + timedelta(days=1)):
+            action = self.move.action_collection_hold()
+            pause = self.env[action["res_model"]].browse(action["res_id"])
+            pause.hold_until = DAY0 + timedelta(days=20)
+            pause.action_confirm()
         self.run_engine(DAY0 + timedelta(days=2))
+        self.assertTrue(by_hand.exists())
+        # Once nothing is left to chase, the run closes it.
+        self._pay(self.move, day=DAY0 + timedelta(days=3))
+        self.run_engine(DAY0 + timedelta(days=3))
         self.assertFalse(by_hand.exists())
 
     def test_wrong_contact_asks_for_the_right_one(self):

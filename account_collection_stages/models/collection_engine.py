@@ -381,15 +381,16 @@ class CollectionEngine(models.AbstractModel):
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners)
 
-        self._collection_close_stale_activities(partners, partner_stage, ladder)
+        self._collection_close_stale_activities(partners, partner_stage, ladder, today)
         return events
 
-    def _collection_close_stale_activities(self, partners, partner_stage, ladder):
+    def _collection_close_stale_activities(self, partners, partner_stage, ladder, today):
         """Close the company's open collection activities that no invoice calls for any more:
-        all those of a customer with nothing left to chase (stages' activities and collection
-        calls, however scheduled), and those the run scheduled for stages firmer than the one
-        its invoices are now on (the invoices that were on them got paid, put on hold...). A
-        call a user scheduled after a call stays while there is something to chase."""
+        the stages' activities of a customer with nothing left to chase today, and those the
+        run scheduled for stages firmer than the one its invoices are now on (the invoices that
+        were on them got paid, put on hold...). A call no stage scheduled (by hand, or the call
+        dialog's next attempt) stays while the customer has an invoice past due, even one on
+        hold, promised, disputed or in a payment plan."""
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
@@ -402,6 +403,19 @@ class CollectionEngine(models.AbstractModel):
         )
         stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
         settled = activities.filtered(lambda a: a.res_id not in stage_by_id)
+        if unstaged := settled.filtered(lambda a: not a.collection_stage_id):
+            owing = {
+                partner.commercial_partner_id.id
+                for [partner] in self.env["account.move.line"]._read_group(
+                    [
+                        ("company_id", "=", self.env.company.id),
+                        ("move_id.commercial_partner_id", "in", unstaged.mapped("res_id")),
+                        *past_due_invoice_line_domain(today),
+                    ],
+                    ["partner_id"],
+                )
+            }
+            settled -= unstaged.filtered(lambda a: a.res_id in owing)
         passed = (activities - settled).filtered(
             lambda a: (
                 a.collection_stage_id

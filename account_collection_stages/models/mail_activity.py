@@ -50,22 +50,33 @@ class MailActivity(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        """A Collection call scheduled by hand is a call of the company it is scheduled in,
-        like those of the daily run and the call dialog, which give their company (as does a
-        reminder to send by post)."""
+        activities = super().create(vals_list)
+        activities._collection_set_call_company()
+        return activities
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "activity_type_id" in vals:
+            self._collection_set_call_company()
+        return result
+
+    def _collection_set_call_company(self):
+        """A Collection call on a customer that no stage scheduled (scheduled by hand) is a
+        call of the company it is scheduled in, like those of the daily run and the call
+        dialog, which give their company (as does a reminder to send by post)."""
         call_type = self.env.ref(
             "account_collection_stages.mail_activity_type_collection_call",
             raise_if_not_found=False,
         )
-        for vals in vals_list:
-            if (
-                call_type
-                and vals.get("activity_type_id") == call_type.id
-                and not vals.get("collection_stage_id")
-                and not vals.get("collection_company_id")
-            ):
-                vals["collection_company_id"] = self.env.company.id
-        return super().create(vals_list)
+        by_hand = self.filtered(
+            lambda a: (
+                a.activity_type_id == call_type
+                and a.res_model == "res.partner"
+                and not a.collection_company_id
+            )
+        )
+        if by_hand:
+            by_hand.sudo().collection_company_id = self.env.company
 
     def action_collection_log_call(self):
         self.ensure_one()
