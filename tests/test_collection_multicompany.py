@@ -84,8 +84,7 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
     def test_actions_by_hand_are_dated_on_the_company_day(self):
-        settings = self.env["res.config.settings"].with_company(self.company_2)
-        settings.create({"collection_tz": "America/New_York"}).execute()
+        self.company_2.partner_id.tz = "America/New_York"
         move = self._invoice(self.customer, 5, company=self.company_2)
         company_2 = self.env(context=dict(self.env.context, allowed_company_ids=self.company_2.ids))
         self.env.user.tz = "Europe/Rome"
@@ -106,8 +105,7 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(set(self.events(self.customer).mapped("date")), {eve})
 
     def test_send_reminder_now_counts_each_company_on_its_day(self):
-        settings = self.env["res.config.settings"].with_company(self.company_2)
-        settings.create({"collection_tz": "America/New_York"}).execute()
+        self.company_2.partner_id.tz = "America/New_York"
         move_1 = self._invoice(self.customer, 1)
         move_2 = self._invoice(self.customer, 1, company=self.company_2)
         both = self.env(
