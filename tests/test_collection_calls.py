@@ -228,8 +228,12 @@ class TestCollectionCalls(CollectionCase):
         # A draft credit note changes nothing yet: no reminder claims the invoice meanwhile.
         self.assertEqual(credit_note.state, "draft")
         self.assertTrue(self.move.collection_disputed)
-        # Posted, by an accountant who is no collection manager: the dispute ends.
+        # Posted, by an accountant who is no collection manager: the dispute ends. It stays the
+        # credit note of the disputed invoice.
         clerk = new_test_user(self.env, "credit_clerk", groups="account.group_account_invoice")
+        other = self._invoice(self.customer, 5)
+        with self.assertRaisesRegex(UserError, "stays the credit note of that invoice"):
+            credit_note.with_user(clerk).reversed_entry_id = other
         credit_note.with_user(clerk).action_post()
         self.assertFalse(self.move.collection_disputed)
         self.assertEqual(self.move.collection_hold_until, DAY0 + timedelta(days=10))

@@ -218,6 +218,8 @@ class AccountMove(models.Model):
         directly."""
         if not self.env.su:
             self._check_bookkeeping(vals)
+            if "reversed_entry_id" in vals:
+                self._check_dispute_credit_note(vals["reversed_entry_id"])
         if "collection_stage_id" not in vals:
             return super().write(vals)
         stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
@@ -226,6 +228,22 @@ class AccountMove(models.Model):
         if moved:
             moved._collection_stage_set_by_hand(stage)
         return result
+
+    def _check_dispute_credit_note(self, reversed_entry_id):
+        """A credit note a collection manager made to end a dispute stays the credit note of
+        the disputed invoice: posting it ends that dispute (see _post)."""
+        moved = self.sudo().filtered(
+            lambda m: m.collection_resolves_dispute and m.reversed_entry_id.id != reversed_entry_id
+        )
+        if moved:
+            raise UserError(
+                self.env._(
+                    "%(credit_notes)s ends the dispute of %(invoices)s, as a collection manager "
+                    "decided: it stays the credit note of that invoice.",
+                    credit_notes=", ".join(moved.mapped("display_name")),
+                    invoices=", ".join(moved.reversed_entry_id.mapped("display_name")),
+                )
+            )
 
     def _check_bookkeeping(self, names):
         """Refuse to write the collection bookkeeping directly (see BOOKKEEPING_FIELDS)."""
