@@ -4,6 +4,7 @@ web client: the guards on the history and on the invoices' bookkeeping stop none
 from datetime import datetime, timedelta
 
 from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
@@ -25,6 +26,30 @@ class TestCollectionRoles(CollectionCase):
         wizard = self.env[action["res_model"]].with_user(self.clerk).browse(action["res_id"])
         wizard.write(values)
         return wizard.action_confirm()
+
+    def test_the_history_is_written_by_the_collection_actions_only(self):
+        move = self._invoice(self.customer, 40)
+        self.run_engine()
+        with self.assertRaises(AccessError):
+            self.env["collection.event"].with_user(self.clerk).create(
+                {"partner_id": self.customer.id, "kind": "call", "date": DAY0 + timedelta(days=9)}
+            )
+        # Logging a call closes its activity: not someone else's To-Do, nor another customer's.
+        other = self._customer("Deco Addict")
+        for activity in (
+            self.customer.activity_schedule("mail.mail_activity_data_todo"),
+            other.activity_schedule("account_collection_stages.mail_activity_type_collection_call"),
+        ):
+            action = move.with_user(self.clerk).action_collection_log_call()
+            wizard = self.env[action["res_model"]].with_user(self.clerk).browse(action["res_id"])
+            wizard.write({"outcome": "no_answer", "activity_id": activity.id})
+            with (
+                self.subTest(activity=activity.summary),
+                self.assertRaisesRegex(UserError, "not a collection call of this customer"),
+            ):
+                wizard.action_confirm()
+            self.assertTrue(activity.exists())
+        self.assertFalse(self.events(self.customer, "call").filtered("call_outcome"))
 
     def test_billing_user_takes_the_collection_actions(self):
         promised, disputed, planned = (self._invoice(self.customer, 40) for _ in range(3))

@@ -181,6 +181,13 @@ class CollectionEvent(models.Model):
         )
 
     @api.model
+    def _collection_create(self, vals_list):
+        """Create events for the collection actions, which check who may take them: nobody
+        creates history directly (see the access rights). The user is still the events' and
+        their records' author."""
+        return self.sudo().create(vals_list).sudo(False)
+
+    @api.model
     def _collection_check_user(self, message):
         """Raise ``message`` as an AccessError unless the user is a collection user. Collection
         actions write partly as superuser, so the check is on the user: it holds in sudo too."""
@@ -220,7 +227,7 @@ class CollectionEvent(models.Model):
             )
         events = self.browse()
         for company, vals_list in by_company.items():
-            created = self.with_company(company).create(vals_list)
+            created = self.with_company(company)._collection_create(vals_list)
             created._collection_log_on_partner()
             events |= created
         return events

@@ -317,7 +317,7 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         self._set_workflow({"state": "active"})
         self.move_ids.sudo().collection_plan_id = self
-        self.env["collection.event"].create(
+        self.env["collection.event"]._collection_create(
             {
                 "partner_id": self.partner_id.commercial_partner_id.id,
                 "kind": "plan",
@@ -373,7 +373,7 @@ class CollectionPaymentPlan(models.Model):
             for plan in broken:
                 partner = plan.partner_id.commercial_partner_id
                 partner.with_company(plan.company_id).collection_broken_plans += 1
-                self.env["collection.event"].create(
+                self.env["collection.event"]._collection_create(
                     {
                         "partner_id": partner.id,
                         "kind": "plan",

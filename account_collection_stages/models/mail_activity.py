@@ -3,6 +3,7 @@ import logging
 from psycopg2 import OperationalError
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -80,10 +81,33 @@ class MailActivity(models.Model):
 
     def action_collection_log_call(self):
         self.ensure_one()
+        self._collection_check_call()
         partner = self.env["res.partner"].browse(self.res_id)
         return self.env["collection.call.wizard"]._open_for(
             partner.commercial_partner_id, activity=self
         )
+
+    def _collection_check_call(self, partner=None, company=None):
+        """Refuse to log this activity as a collection call unless it is one: a collection
+        activity on a customer (``partner``'s, of ``company``, when given)."""
+        customer = (
+            self.env["res.partner"].browse(self.res_id).commercial_partner_id
+            if self.res_model == "res.partner"
+            else None
+        )
+        if (
+            not customer
+            or not self.collection_company_id
+            or (partner is not None and customer != partner.commercial_partner_id)
+            or (company is not None and self.collection_company_id != company)
+        ):
+            raise UserError(
+                self.env._(
+                    "%(activity)s is not a collection call of this customer: log the call from "
+                    "the customer or its invoices instead.",
+                    activity=self.display_name,
+                )
+            )
 
     def action_collection_open_customer(self):
         self.ensure_one()

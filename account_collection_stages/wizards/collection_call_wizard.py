@@ -133,6 +133,8 @@ class CollectionCallWizard(models.TransientModel):
 
     # ------------------------------------------------------------------ checks
     def _check_input(self):
+        if self.activity_id:
+            self.activity_id._collection_check_call(self.partner_id, self.company_id)
         today = self.company_id._collection_today()
         if self.call_time > fields.Datetime.now():
             raise UserError(self.env._("Log a call once it is made: its time is in the future."))
@@ -226,7 +228,7 @@ class CollectionCallWizard(models.TransientModel):
                 user=self.env.user.name,
                 reason=self.override_reason,
             )
-        call = self.env["collection.event"].create(
+        call = self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
                 "kind": "call",
@@ -262,7 +264,7 @@ class CollectionCallWizard(models.TransientModel):
         # Held through the last day of grace: the day after, the promise is judged.
         grace = timedelta(days=self.env.company.collection_promise_grace_days + 1)
         self.move_ids.write({"collection_hold_until": self.promise_date + grace})
-        self.env["collection.event"].create(
+        self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
                 "kind": "promise",
@@ -290,7 +292,7 @@ class CollectionCallWizard(models.TransientModel):
             ),
             user_id=self.env.company._collection_manager().id,
         )
-        self.env["collection.event"].create(
+        self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
                 "kind": "dispute",
