@@ -157,3 +157,10 @@ class TestCollectionBatches(CollectionCase):
         with patch.object(type(self.env["ir.cron"]), "_notify_progress", record):
             self.run_engine()
         self.assertEqual(progress, [(2, 3), (4, 1), (5, 0)])
+
+    def test_customer_checked_on_a_later_day_is_still_looked_at(self):
+        # The day of the last check is the run's to write; a later one skips nobody.
+        self.customer.collection_checked_date = DAY0 + timedelta(days=365)
+        self.run_engine()
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+        self.assertEqual(self.customer.collection_checked_date, DAY0)

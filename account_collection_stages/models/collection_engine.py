@@ -185,9 +185,8 @@ class CollectionEngine(models.AbstractModel):
             .search(
                 [
                     ("id", "in", list(partner_ids)),
-                    "|",
-                    ("collection_checked_date", "=", False),
-                    ("collection_checked_date", "<", today),
+                    # Not looked at today (a date in the future is no reason to skip one).
+                    ("collection_checked_date", "!=", today),
                 ],
                 order="id",
             )
