@@ -316,6 +316,18 @@ class TestCollectionPause(CollectionCase):
         self.assertFalse(move.collection_excluded)
         self.assertTrue(self.customer.collection_excluded)
         self.assertFalse(self.events(self.customer))
+        # Nor by creating a customer excluded, or an individual who is not a consumer.
+        Partner = self.env["res.partner"].with_user(outsider)
+        for vals in (
+            {"name": "Excluded Ltd", "is_company": True, "collection_excluded": True},
+            {"name": "Jane Roe", "collection_is_consumer": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(AccessError, denied):
+                Partner.create(vals)
+        company = Partner.create(
+            {"name": "Plain Ltd", "is_company": True, "collection_is_consumer": False}
+        )
+        self.assertFalse(company.collection_excluded)
 
     def test_collection_user_excludes_holds_and_resumes(self):
         move = self._invoice(self.customer, 10)

@@ -166,6 +166,7 @@ class ResPartner(models.Model):
                     if key.removeprefix("default_") not in SCORE_FIELDS
                 }
                 self = self.with_env(self.env(context=context))
+            self._check_settings_on_create(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -176,16 +177,43 @@ class ResPartner(models.Model):
             self._check_settings_change(vals)
         return super().write(vals)
 
+    @api.model
+    def _check_settings_on_create(self, vals_list):
+        """Refuse new contacts with collection settings (SETTINGS_FIELDS) other than a new
+        contact's to all but collection users: excluded, say, or not a consumer."""
+        defaults = {
+            key.removeprefix("default_"): value
+            for key, value in self.env.context.items()
+            if key.startswith("default_")
+        }
+        changed = set()
+        for vals in vals_list:
+            vals = {**defaults, **vals}
+            is_company = vals.get("is_company", vals.get("company_type") == "company")
+            for name in SETTINGS_FIELDS.intersection(vals):
+                if name == "collection_is_consumer":
+                    # A new contact is a consumer unless it is a company.
+                    if bool(vals[name]) == bool(is_company):
+                        changed.add(name)
+                elif vals[name]:
+                    changed.add(name)
+        self._refuse_settings_change(changed)
+
     def _check_settings_change(self, vals):
         """Refuse a change of the collection settings (SETTINGS_FIELDS) to all but collection
         users; writing the values they have (a contact merge does) is no change."""
-        changed = [
+        self._refuse_settings_change(
             name
             for name in SETTINGS_FIELDS.intersection(vals)
             for partner in self
             if (self._fields[name].convert_to_write(partner[name], partner) or False)
             != (vals[name] or False)
-        ]
+        )
+
+    def _refuse_settings_change(self, names):
+        """Refuse the change of the collection settings ``names`` unless the user is a
+        collection user."""
+        changed = set(names)
         if changed:
             self.env["collection.event"]._collection_check_user(
                 self.env._(
