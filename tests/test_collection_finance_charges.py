@@ -133,3 +133,13 @@ class TestCollectionFinanceCharges(CollectionCase):
         self.assertEqual(len(reminder.move_ids), 2)
         self.assertIn(charge, reminder.move_ids)
         self.assertEqual(reminder.finance_charge, 10.0)
+
+    def test_send_now_states_no_charge_on_a_disputed_invoice(self):
+        self._charge_settings(fee=40.0)
+        disputed = self._invoice(self.customer, 20)
+        disputed.sudo().collection_disputed = True
+        with freeze_time(DAY0):
+            disputed.action_collection_send_reminder()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.move_ids, disputed)
+        self.assertEqual(reminder.finance_charge, 0.0)

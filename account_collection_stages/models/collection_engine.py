@@ -1032,13 +1032,25 @@ class CollectionEngine(models.AbstractModel):
             writes = {}
             self._collection_set_stages(new_stages, day, writes)
             self._collection_write_moves(writes)
+            # What is past due of them, as the daily run's stage changes record.
+            overdue = self._collection_overdue(
+                [
+                    ("move_id", "in", [move.id for move in new_stages]),
+                    *past_due_invoice_line_domain(day),
+                ]
+            )
             groups = defaultdict(list)
             for move, stage in new_stages.items():
                 groups[move.commercial_partner_id, stage].append(move)
             self.env["collection.event"]._collection_record(
                 [
                     self.with_company(company)._collection_event_vals(
-                        partner, "stage_change", group, day, stage
+                        partner,
+                        "stage_change",
+                        group,
+                        day,
+                        stage,
+                        amount=sum(overdue[move][1] for move in group if move in overdue),
                     )
                     for (partner, stage), group in groups.items()
                 ]
@@ -1322,8 +1334,15 @@ class CollectionEngine(models.AbstractModel):
             mailing = self.env["collection.stage"].search(
                 [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
             )
+            # Disputed and payment-plan invoices bear no finance charge, chosen or not.
+            charged = engine._collection_overdue(
+                [
+                    ("move_id", "in", company_moves.ids),
+                    *engine._collection_collected_line_domain(today),
+                ]
+            )
             charges = engine.env["collection.finance.charge"]._collection_uncharged(
-                company_moves, today
+                company_moves.browse([move.id for move in charged]), today
             )
             claimable_by_partner = defaultdict(list)
             for move in claimable:
