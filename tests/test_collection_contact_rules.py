@@ -47,7 +47,7 @@ class TestCollectionContactRules(CollectionCase):
         # for a user who works in both.
         other = self.env["res.company"].create({"name": "Other Creditor"})
         self.env.user.company_ids |= other
-        self.env["collection.event"].create(
+        self.env["collection.event"]._collection_create(
             {
                 "partner_id": self.consumer.id,
                 "company_id": other.id,

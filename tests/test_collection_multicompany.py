@@ -95,7 +95,7 @@ class TestCollectionMultiCompany(CollectionCase):
             company_2[action["res_model"]].browse(action["res_id"]).write({"hold_until": DAY0})
             company_2[action["res_model"]].browse(action["res_id"]).action_confirm()
             # An event of the company, whatever company the user works in.
-            note = self.env["collection.event"].create(
+            note = self.env["collection.event"]._collection_create(
                 {"partner_id": self.customer.id, "kind": "note", "company_id": self.company_2.id}
             )
         eve = DAY0 - timedelta(days=1)
