@@ -147,6 +147,47 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(self.events(self.customer, "promise").promise_state, "kept")
         self.assertEqual(self.customer.collection_broken_promises, 0)
 
+    def test_promise_kept_by_a_payment_not_matched_yet(self):
+        self.run_engine()
+        # A payment received before the promise does not count towards it.
+        old = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 300.0,
+            }
+        )
+        old.date = DAY0 - timedelta(days=1)
+        old.action_post()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 700.0,
+                "date": DAY0 + timedelta(days=4),
+            }
+        )
+        payment.action_post()
+        self.run_engine(DAY0 + timedelta(days=9))
+        promise = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promise.promise_state, "broken")
+        # Paid in full, in two payments nobody matched yet: kept.
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=9),
+            promise_date=DAY0 + timedelta(days=15),
+            promise_amount=1000.0,
+        )
+        for day in (12, 14):
+            payment = payment.copy({"amount": 500.0, "date": DAY0 + timedelta(days=day)})
+            payment.action_post()
+        self.run_engine(DAY0 + timedelta(days=19))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promises.mapped("promise_state"), ["kept", "broken"])
+
     def test_promise_of_part_of_the_balance_kept(self):
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=400.0)

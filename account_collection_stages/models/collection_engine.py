@@ -17,6 +17,7 @@ from .account_move import (
     UNCHASED_STATES,
     open_non_invoice_line_domain,
     past_due_invoice_line_domain,
+    unapplied_credit_line_domain,
 )
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
@@ -949,7 +950,10 @@ class CollectionEngine(models.AbstractModel):
                 ("promise_date", "<", today - grace),
             ]
         )
-        for state, group in promises.grouped(self._collection_promise_state).items():
+        received = self._collection_received_since(promises)
+        for state, group in promises.grouped(
+            lambda p: self._collection_promise_state(p, received.get(p, 0.0))
+        ).items():
             group.sudo().promise_state = state
         broken = promises.filtered(lambda p: p.promise_state == "broken")
         if not broken:
@@ -972,16 +976,43 @@ class CollectionEngine(models.AbstractModel):
             ]
         )
 
+    def _collection_received_since(self, promises):
+        """{promise: what its customer paid since the promise was made, not yet matched with
+        an invoice} (unreconciled payments and bank lines, in company currency)."""
+        if not promises:
+            return {}
+        partners = promises.partner_id
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("partner_id", "in", partners._collection_contact_ids()),
+                ("move_id.move_type", "=", "entry"),
+                ("date", ">=", min(promises.mapped("date"))),
+                *unapplied_credit_line_domain(),
+            ],
+            ["partner_id", "date", "amount_residual"],
+        )
+        return {
+            promise: -sum(
+                line.amount_residual
+                for line in lines
+                if line.partner_id.commercial_partner_id == promise.partner_id
+                and line.date >= promise.date
+            )
+            for promise in promises
+        }
+
     @api.model
-    def _collection_promise_state(self, promise):
+    def _collection_promise_state(self, promise, received=0.0):
         """What became of a promise once its date and grace have passed:
 
         - kept: its invoices are paid, or the customer paid at least the amount promised
-          (the balance when promised, less the balance now);
+          (the balance when promised, less the balance now, plus ``received``: payments since
+          the promise not matched with an invoice yet);
         - superseded: what is unpaid is in a payment plan or disputed, which replace it;
         - broken otherwise."""
         moves = promise.move_ids
-        paid = promise.amount_overdue - sum(moves.mapped("amount_residual_signed"))
+        paid = promise.amount_overdue - sum(moves.mapped("amount_residual_signed")) + received
         currency = promise.currency_id
         if (
             all(move.payment_state in PAID_STATES for move in moves)
