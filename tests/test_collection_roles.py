@@ -38,6 +38,12 @@ class TestCollectionRoles(CollectionCase):
         other = self._customer("Deco Addict")
         for activity in (
             self.customer.activity_schedule("mail.mail_activity_data_todo"),
+            # A collection To-Do (a proposal of the run, say) is no call either.
+            self.customer.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary="Proposed: Collection agency",
+                collection_company_id=self.env.company.id,
+            ),
             other.activity_schedule("account_collection_stages.mail_activity_type_collection_call"),
         ):
             action = move.with_user(self.clerk).action_collection_log_call()

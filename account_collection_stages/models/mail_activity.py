@@ -97,6 +97,7 @@ class MailActivity(models.Model):
         )
         if (
             not customer
+            or self.activity_category != "phonecall"
             or not self.collection_company_id
             or (partner is not None and customer != partner.commercial_partner_id)
             or (company is not None and self.collection_company_id != company)
