@@ -78,11 +78,13 @@ class ResPartner(models.Model):
         help="Gets this customer's collection calls and proposals.",
         groups="base.group_user",
     )
+    # A customer's own collection settings: a duplicate starts without them, as a new
+    # customer, whoever duplicates it.
     collection_excluded = fields.Boolean(
-        string="Excluded from collection", tracking=True, groups="base.group_user"
+        string="Excluded from collection", tracking=True, copy=False, groups="base.group_user"
     )
     collection_exclusion_reason = fields.Char(
-        string="Exclusion reason", tracking=True, groups="base.group_user"
+        string="Exclusion reason", tracking=True, copy=False, groups="base.group_user"
     )
     collection_checked_date = fields.Date(
         string="Last collection check",
@@ -94,6 +96,7 @@ class ResPartner(models.Model):
     collection_no_contact = fields.Boolean(
         string="Cease communication",
         tracking=True,
+        copy=False,
         help="The customer asked in writing to stop contacting them: no calls and no "
         "reminders, only legal notices (FDCPA 15 U.S.C. 1692c(c)).",
         groups="base.group_user",
