@@ -188,6 +188,39 @@ class TestCollectionCalls(CollectionCase):
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promises.mapped("promise_state"), ["kept", "broken"])
 
+    def test_one_payment_keeps_one_promise(self):
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        with freeze_time(NOON + timedelta(hours=1)):
+            action = second.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write(
+                {
+                    "move_ids": [(6, 0, second.ids)],
+                    "outcome": "promise_to_pay",
+                    "promise_date": DAY0 + timedelta(days=5),
+                    "promise_amount": 500.0,
+                }
+            )
+            wizard.action_confirm()
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+                "date": DAY0 + timedelta(days=4),
+            }
+        )
+        payment.action_post()
+        self.run_engine(DAY0 + timedelta(days=9))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(
+            {p.move_ids: p.promise_state for p in promises},
+            {self.move: "kept", second: "broken"},
+        )
+
     def test_promise_of_part_of_the_balance_kept(self):
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=400.0)

@@ -17,7 +17,6 @@ from .account_move import (
     UNCHASED_STATES,
     open_non_invoice_line_domain,
     past_due_invoice_line_domain,
-    unapplied_credit_line_domain,
 )
 from .collection_activity_note import ActivityNotes
 from .collection_stage import Ladder
@@ -977,30 +976,46 @@ class CollectionEngine(models.AbstractModel):
         )
 
     def _collection_received_since(self, promises):
-        """{promise: what its customer paid since the promise was made, not yet matched with
-        an invoice} (unreconciled payments and bank lines, in company currency)."""
+        """{promise: what its customer paid since the promise was made and nobody matched
+        with an invoice yet, that the promise counts}, in company currency.
+
+        What was paid is the open balance, in the customer's favour, of the receivable lines
+        outside invoices dated since the promise: payments, less what went back to the
+        customer (a refund, a bounced payment). A customer's promises take from it oldest
+        first, each what it still lacks: one payment keeps one promise, not every one."""
         if not promises:
             return {}
-        partners = promises.partner_id
         lines = self.env["account.move.line"].search_fetch(
             [
                 ("company_id", "=", self.env.company.id),
-                ("partner_id", "in", partners._collection_contact_ids()),
+                ("partner_id", "in", promises.partner_id._collection_contact_ids()),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
                 ("move_id.move_type", "=", "entry"),
                 ("date", ">=", min(promises.mapped("date"))),
-                *unapplied_credit_line_domain(),
             ],
             ["partner_id", "date", "amount_residual"],
         )
-        return {
-            promise: -sum(
+        taken = defaultdict(float)  # customer -> what its earlier promises took
+        received = {}
+        for promise in promises.sorted(lambda p: (p.date, p.id)):
+            customer = promise.partner_id
+            paid = -sum(
                 line.amount_residual
                 for line in lines
-                if line.partner_id.commercial_partner_id == promise.partner_id
-                and line.date >= promise.date
+                if line.partner_id.commercial_partner_id == customer and line.date >= promise.date
             )
-            for promise in promises
-        }
+            lacking = promise.promise_amount - self._collection_promise_paid(promise)
+            received[promise] = min(max(paid - taken[customer], 0.0), max(lacking, 0.0))
+            taken[customer] += received[promise]
+        return received
+
+    @api.model
+    def _collection_promise_paid(self, promise):
+        """What the promise's invoices were paid since it: the balance when promised, less the
+        balance now."""
+        return promise.amount_overdue - sum(promise.move_ids.mapped("amount_residual_signed"))
 
     @api.model
     def _collection_promise_state(self, promise, received=0.0):
@@ -1012,7 +1027,7 @@ class CollectionEngine(models.AbstractModel):
         - superseded: what is unpaid is in a payment plan or disputed, which replace it;
         - broken otherwise."""
         moves = promise.move_ids
-        paid = promise.amount_overdue - sum(moves.mapped("amount_residual_signed")) + received
+        paid = self._collection_promise_paid(promise) + received
         currency = promise.currency_id
         if (
             all(move.payment_state in PAID_STATES for move in moves)
