@@ -378,7 +378,7 @@ class CollectionEngine(models.AbstractModel):
             partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
-        self.env["collection.payment.score"]._recompute(partners)
+        self.env["collection.payment.score"]._recompute(partners, today)
 
         self._collection_close_stale_activities(partners, partner_stage, ladder, today)
         return events
@@ -1195,7 +1195,8 @@ class CollectionEngine(models.AbstractModel):
             )
             .mapped("res_id")
         )
-        today = self.env.company._collection_today()
+        # The reminders' day: the company's (the run's, or Send now's).
+        today = max(events.mapped("date"))
         fallback = self._collection_default_responsible()
         vals_list = []
         for event in events:

@@ -27,13 +27,14 @@ class CollectionPaymentScore(models.AbstractModel):
     _description = "Collection Payment Score"
 
     @api.model
-    def _recompute(self, partners):
-        """The score of ``partners`` in the current company."""
+    def _recompute(self, partners, today=None):
+        """The score of ``partners`` in the current company, on ``today`` (by default the
+        company's)."""
         # Their figures of this company, whatever environment they come in.
         partners = partners.with_env(self.env).commercial_partner_id
         if not partners:
             return
-        today = self.env.company._collection_today()
+        today = today or self.env.company._collection_today()
         self.env["account.move"].flush_model(
             [
                 "partner_id",
