@@ -26,6 +26,20 @@ class TestCollectionCalls(CollectionCase):
             wizard.write({"outcome": outcome, **values})
             return wizard.action_confirm()
 
+    def receive(self, amount, day):
+        """A payment of the customer, posted, matched with no invoice."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": amount,
+                "date": day,
+            }
+        )
+        payment.action_post()
+        return payment
+
     def test_the_call_activity_is_done_and_logged(self):
         self.run_engine()
         activity = self.collection_activities(self.customer)
@@ -150,27 +164,9 @@ class TestCollectionCalls(CollectionCase):
     def test_promise_kept_by_a_payment_not_matched_yet(self):
         self.run_engine()
         # A payment received before the promise does not count towards it.
-        old = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 300.0,
-            }
-        )
-        old.date = DAY0 - timedelta(days=1)
-        old.action_post()
+        self.receive(300.0, DAY0 - timedelta(days=1))
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 700.0,
-                "date": DAY0 + timedelta(days=4),
-            }
-        )
-        payment.action_post()
+        self.receive(700.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         promise = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promise.promise_state, "broken")
@@ -182,8 +178,7 @@ class TestCollectionCalls(CollectionCase):
             promise_amount=1000.0,
         )
         for day in (12, 14):
-            payment = payment.copy({"amount": 500.0, "date": DAY0 + timedelta(days=day)})
-            payment.action_post()
+            self.receive(500.0, DAY0 + timedelta(days=day))
         self.run_engine(DAY0 + timedelta(days=19))
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promises.mapped("promise_state"), ["kept", "broken"])
@@ -204,16 +199,7 @@ class TestCollectionCalls(CollectionCase):
                 }
             )
             wizard.action_confirm()
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-                "date": DAY0 + timedelta(days=4),
-            }
-        )
-        payment.action_post()
+        self.receive(1000.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(
@@ -408,16 +394,7 @@ class TestCollectionCalls(CollectionCase):
         self.assertIn("Maria Payables", self.collection_activities(self.customer).summary)
 
     def test_already_paid_lists_unreconciled_payments(self):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-                "date": DAY0,
-            }
-        )
-        payment.action_post()
+        payment = self.receive(1000.0, DAY0)
         with freeze_time(NOON):
             action = self.move.action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])
