@@ -80,6 +80,32 @@ class TestCollectionCalls(CollectionCase):
         # The half due 40 days ago, not the half due in 20 days.
         self.assertEqual(change.amount_overdue, 500.0)
 
+    def test_broken_promise_records_what_is_past_due(self):
+        customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")
+        customer.property_payment_term_id = self._split_terms(60)
+        move = self._invoice(customer, 40)
+        self.run_engine()
+        with freeze_time(NOON):
+            action = move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write(
+                {
+                    "outcome": "promise_to_pay",
+                    "promise_date": DAY0 + timedelta(days=5),
+                    "promise_amount": 500.0,
+                }
+            )
+            wizard.action_confirm()
+        self.run_engine(DAY0 + timedelta(days=9))
+        # The half due 49 days ago, not the half due in 11 days.
+        broken = self.events(customer, "promise").filtered(lambda e: not e.promise_state)
+        self.assertIn("broken", str(broken.note))
+        self.assertEqual(broken.amount_overdue, 500.0)
+        change = self.events(customer, "stage_change").filtered(
+            lambda e: e.stage_id == self.stage["negotiation"]
+        )
+        self.assertEqual(change.amount_overdue, 500.0)
+
     def test_the_call_outcome_is_written_in_the_user_language(self):
         self.env["res.lang"]._activate_lang("es_ES")
         self.env["ir.module.module"]._load_module_terms([MODULE], ["es_ES"], overwrite=True)

@@ -960,11 +960,19 @@ class CollectionEngine(models.AbstractModel):
         for partner, group in broken.grouped("partner_id").items():
             partner.collection_broken_promises += len(group)
         self._collection_escalate(self._collection_moving_on(broken.move_ids, today), today)
+        # What is past due of the invoices, as the other events of the run record.
+        overdue = self._collection_overdue(
+            [("move_id", "in", broken.move_ids.ids), *past_due_invoice_line_domain(today)]
+        )
         self.env["collection.event"]._collection_record(
             [
                 dict(
                     self._collection_event_vals(
-                        promise.partner_id, "promise", promise.move_ids, today
+                        promise.partner_id,
+                        "promise",
+                        promise.move_ids,
+                        today,
+                        amount=sum(overdue[m][1] for m in promise.move_ids if m in overdue),
                     ),
                     promise_date=promise.promise_date,
                     promise_amount=promise.promise_amount,
