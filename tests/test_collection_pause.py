@@ -328,10 +328,14 @@ class TestCollectionPause(CollectionCase):
             {"name": "Plain Ltd", "is_company": True, "collection_is_consumer": False}
         )
         self.assertFalse(company.collection_excluded)
-        # Duplicating the excluded customer gives a new customer, not excluded.
+        # Duplicating the excluded customer gives a new customer, not excluded; duplicating an
+        # individual who is no consumer, a consumer, as any new individual.
         self.customer.collection_no_contact = True
         duplicate = self.customer.with_user(outsider).copy()
         self.assertFalse(duplicate.collection_excluded or duplicate.collection_no_contact)
+        person = self._customer("John Roe", is_company=False)
+        person.collection_is_consumer = False
+        self.assertTrue(person.with_user(outsider).copy().collection_is_consumer)
 
     def test_collection_user_excludes_holds_and_resumes(self):
         move = self._invoice(self.customer, 10)

@@ -106,6 +106,7 @@ class ResPartner(models.Model):
         compute="_compute_collection_is_consumer",
         store=True,
         readonly=False,
+        copy=False,  # a duplicate is a consumer by its type, as a new contact
         help="A person buying for personal, family or household purposes: the contact rules "
         "for consumer debts apply.",
         groups="base.group_user",
