@@ -233,6 +233,29 @@ class TestCollectionCalls(CollectionCase):
             {self.move: "kept", second: "broken"},
         )
 
+    def test_promises_judged_together_each_count_their_own_payments(self):
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=100.0)
+        self.receive(100.0, DAY0 + timedelta(days=1))
+        with freeze_time(NOON + timedelta(days=2)):
+            action = second.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write(
+                {
+                    "move_ids": [(6, 0, second.ids)],
+                    "outcome": "promise_to_pay",
+                    "promise_date": DAY0 + timedelta(days=5),
+                    "promise_amount": 100.0,
+                }
+            )
+            wizard.action_confirm()
+        self.receive(100.0, DAY0 + timedelta(days=3))
+        self.run_engine(DAY0 + timedelta(days=9))
+        # The first promise takes the first payment; the second, made after it, the second.
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
+
     def test_promise_of_part_of_the_balance_kept(self):
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=400.0)

@@ -989,8 +989,9 @@ class CollectionEngine(models.AbstractModel):
 
         What was paid is the open balance, in the customer's favour, of the receivable lines
         outside invoices dated since the promise: payments, less what went back to the
-        customer (a refund, a bounced payment). A customer's promises take from it oldest
-        first, each what it still lacks: one payment keeps one promise, not every one."""
+        customer (a refund, a bounced payment). The promises judged together share them:
+        oldest first, a promise that they keep takes what it lacks from the oldest payments
+        it may count, and those are not counted again for another one."""
         if not promises:
             return {}
         lines = self.env["account.move.line"].search_fetch(
@@ -1004,19 +1005,26 @@ class CollectionEngine(models.AbstractModel):
                 ("date", ">=", min(promises.mapped("date"))),
             ],
             ["partner_id", "date", "amount_residual"],
+            order="date, id",
         )
-        taken = defaultdict(float)  # customer -> what its earlier promises took
+        left = {line: -line.amount_residual for line in lines}  # in the customer's favour
         received = {}
         for promise in promises.sorted(lambda p: (p.date, p.id)):
-            customer = promise.partner_id
-            paid = -sum(
-                line.amount_residual
+            since = [
+                line
                 for line in lines
-                if line.partner_id.commercial_partner_id == customer and line.date >= promise.date
-            )
-            lacking = promise.promise_amount - self._collection_promise_paid(promise)
-            received[promise] = min(max(paid - taken[customer], 0.0), max(lacking, 0.0))
-            taken[customer] += received[promise]
+                if line.partner_id.commercial_partner_id == promise.partner_id
+                and line.date >= promise.date
+            ]
+            available = max(sum(left[line] for line in since), 0.0)
+            lacking = max(promise.promise_amount - self._collection_promise_paid(promise), 0.0)
+            received[promise] = min(available, lacking)
+            if available < lacking:
+                continue  # not kept by them: they are left for another promise
+            for line in since:
+                part = min(max(left[line], 0.0), lacking)
+                left[line] -= part
+                lacking -= part
         return received
 
     @api.model
