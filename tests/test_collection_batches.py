@@ -4,7 +4,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, ENGINE_LOGGER, CollectionCase
 
@@ -160,7 +160,26 @@ class TestCollectionBatches(CollectionCase):
 
     def test_customer_checked_on_a_later_day_is_still_looked_at(self):
         # The day of the last check is the run's to write; a later one skips nobody.
-        self.customer.collection_checked_date = DAY0 + timedelta(days=365)
+        self.customer.sudo().collection_checked_date = DAY0 + timedelta(days=365)
         self.run_engine()
         self.assertEqual(len(self.reminders(self.customer)), 1)
+        self.assertEqual(self.customer.collection_checked_date, DAY0)
+
+    def test_only_the_run_writes_a_customers_stage_and_last_check(self):
+        self.run_engine()
+        stage = self.customer.collection_stage_id
+        self.assertEqual(stage, self.stage["reminder"])
+        editor = new_test_user(
+            self.env, "contact_editor", groups="base.group_user,base.group_partner_manager"
+        )
+        # Left out of a contact's write, as a contact merge would write them.
+        self.customer.with_user(editor).write(
+            {
+                "collection_stage_id": self.stage["legal"].id,
+                "collection_checked_date": DAY0 + timedelta(days=365),
+                "phone": "+1 555 0199",
+            }
+        )
+        self.assertEqual(self.customer.phone, "+1 555 0199")
+        self.assertEqual(self.customer.collection_stage_id, stage)
         self.assertEqual(self.customer.collection_checked_date, DAY0)

@@ -17,6 +17,9 @@ SCORE_FIELDS = {
     "collection_broken_promises",
     "collection_broken_plans",
 }
+# What the collection run keeps on a customer: its score, its stage (its invoices' firmest) and
+# the day it last looked at it. Nobody else writes them (see write()).
+RUN_FIELDS = {*SCORE_FIELDS, "collection_stage_id", "collection_checked_date"}
 # Whom the collection run chases and how: set by collection users only (any internal user may
 # edit contacts). A cleared cease-communication request would restart the calls.
 SETTINGS_FIELDS = {
@@ -161,13 +164,14 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
-            # A new customer is scored by its own invoices, like any other (see write()).
-            vals_list = [self._without_score(vals) for vals in vals_list]
-            if any(key.removeprefix("default_") in SCORE_FIELDS for key in self.env.context):
+            # A new customer is scored and staged by its own invoices, like any other (see
+            # write()).
+            vals_list = [self._without_run_fields(vals) for vals in vals_list]
+            if any(key.removeprefix("default_") in RUN_FIELDS for key in self.env.context):
                 context = {
                     key: value
                     for key, value in self.env.context.items()
-                    if key.removeprefix("default_") not in SCORE_FIELDS
+                    if key.removeprefix("default_") not in RUN_FIELDS
                 }
                 self = self.with_env(self.env(context=context))
             self._check_settings_on_create(vals_list)
@@ -175,9 +179,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if not self.env.su:
-            # Computed (collection.payment.score) and trusted by plan approval: left out of a
-            # write through the API, as of a contact merge, which writes every stored field.
-            vals = self._without_score(vals)
+            # Kept by the collection run (RUN_FIELDS; the score is trusted by plan approval, the
+            # last check decides whom the run looks at): left out of a write through the API,
+            # as of a contact merge, which writes every stored field.
+            vals = self._without_run_fields(vals)
             self._check_settings_change(vals)
         return super().write(vals)
 
@@ -231,8 +236,8 @@ class ResPartner(models.Model):
             )
 
     @api.model
-    def _without_score(self, vals):
-        return {name: value for name, value in vals.items() if name not in SCORE_FIELDS}
+    def _without_run_fields(self, vals):
+        return {name: value for name, value in vals.items() if name not in RUN_FIELDS}
 
     @api.depends("is_company")
     def _compute_collection_is_consumer(self):
