@@ -72,6 +72,21 @@ class CollectionCase(AccountTestInvoicingCommon):
             vals["amount"] = amount
         return wizard.create(vals)._create_payments()
 
+    def _unmatched_payment(self, payment_type, amount, day):
+        """A posted customer payment, ``inbound`` (received) or ``outbound`` (a refund paid
+        out), matched with nothing."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": payment_type,
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": amount,
+                "date": day,
+            }
+        )
+        payment.action_post()
+        return payment
+
     def run_engine(self, day=DAY0, failures_expected=False):
         """The scheduled action, as Odoo's scheduler starts it, on ``day``. The run goes on
         past a customer it fails on, logging the error: unless ``failures_expected``, no such

@@ -19,26 +19,13 @@ class TestCollectionCalls(CollectionCase):
         cls.customer.write({"phone": "+1 555 0100", "tz": "UTC"})
         cls.move = cls._invoice(cls.customer, 40)
 
-    def call(self, outcome, when=NOON, **values):
+    def call(self, outcome, when=NOON, move=None, **values):
+        """Log a call about ``move`` (by default the customer's invoice) at ``when``."""
         with freeze_time(when):
-            action = self.move.action_collection_log_call()
+            action = (move or self.move).action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])
             wizard.write({"outcome": outcome, **values})
             return wizard.action_confirm()
-
-    def receive(self, amount, day):
-        """A payment of the customer, posted, matched with no invoice."""
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": amount,
-                "date": day,
-            }
-        )
-        payment.action_post()
-        return payment
 
     def test_the_call_activity_is_done_and_logged(self):
         self.run_engine()
@@ -69,11 +56,7 @@ class TestCollectionCalls(CollectionCase):
         customer.property_payment_term_id = self._split_terms(60)
         move = self._invoice(customer, 40)
         self.run_engine()
-        with freeze_time(NOON):
-            action = move.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write({"outcome": "refused"})
-            wizard.action_confirm()
+        self.call("refused", move=move)
         change = self.events(customer, "stage_change").filtered(
             lambda e: e.stage_id == self.stage["negotiation"]
         )
@@ -85,17 +68,9 @@ class TestCollectionCalls(CollectionCase):
         customer.property_payment_term_id = self._split_terms(60)
         move = self._invoice(customer, 40)
         self.run_engine()
-        with freeze_time(NOON):
-            action = move.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write(
-                {
-                    "outcome": "promise_to_pay",
-                    "promise_date": DAY0 + timedelta(days=5),
-                    "promise_amount": 500.0,
-                }
-            )
-            wizard.action_confirm()
+        self.call(
+            "promise_to_pay", move=move, promise_date=DAY0 + timedelta(days=5), promise_amount=500.0
+        )
         self.run_engine(DAY0 + timedelta(days=9))
         # The half due 49 days ago, not the half due in 11 days.
         broken = self.events(customer, "promise").filtered(lambda e: not e.promise_state)
@@ -190,9 +165,9 @@ class TestCollectionCalls(CollectionCase):
     def test_promise_kept_by_a_payment_not_matched_yet(self):
         self.run_engine()
         # A payment received before the promise does not count towards it.
-        self.receive(300.0, DAY0 - timedelta(days=1))
+        self._unmatched_payment("inbound", 300.0, DAY0 - timedelta(days=1))
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
-        self.receive(700.0, DAY0 + timedelta(days=4))
+        self._unmatched_payment("inbound", 700.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         promise = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promise.promise_state, "broken")
@@ -204,7 +179,7 @@ class TestCollectionCalls(CollectionCase):
             promise_amount=1000.0,
         )
         for day in (12, 14):
-            self.receive(500.0, DAY0 + timedelta(days=day))
+            self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=day))
         self.run_engine(DAY0 + timedelta(days=19))
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promises.mapped("promise_state"), ["kept", "broken"])
@@ -213,19 +188,14 @@ class TestCollectionCalls(CollectionCase):
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
-        with freeze_time(NOON + timedelta(hours=1)):
-            action = second.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write(
-                {
-                    "move_ids": [(6, 0, second.ids)],
-                    "outcome": "promise_to_pay",
-                    "promise_date": DAY0 + timedelta(days=5),
-                    "promise_amount": 500.0,
-                }
-            )
-            wizard.action_confirm()
-        self.receive(1000.0, DAY0 + timedelta(days=4))
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(hours=1),
+            move=second,
+            promise_date=DAY0 + timedelta(days=5),
+            promise_amount=500.0,
+        )
+        self._unmatched_payment("inbound", 1000.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(
@@ -237,20 +207,15 @@ class TestCollectionCalls(CollectionCase):
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=100.0)
-        self.receive(100.0, DAY0 + timedelta(days=1))
-        with freeze_time(NOON + timedelta(days=2)):
-            action = second.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write(
-                {
-                    "move_ids": [(6, 0, second.ids)],
-                    "outcome": "promise_to_pay",
-                    "promise_date": DAY0 + timedelta(days=5),
-                    "promise_amount": 100.0,
-                }
-            )
-            wizard.action_confirm()
-        self.receive(100.0, DAY0 + timedelta(days=3))
+        self._unmatched_payment("inbound", 100.0, DAY0 + timedelta(days=1))
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=2),
+            move=second,
+            promise_date=DAY0 + timedelta(days=5),
+            promise_amount=100.0,
+        )
+        self._unmatched_payment("inbound", 100.0, DAY0 + timedelta(days=3))
         self.run_engine(DAY0 + timedelta(days=9))
         # The first promise takes the first payment; the second, made after it, the second.
         promises = self.events(self.customer, "promise").filtered("promise_state")
@@ -443,7 +408,7 @@ class TestCollectionCalls(CollectionCase):
         self.assertIn("Maria Payables", self.collection_activities(self.customer).summary)
 
     def test_already_paid_lists_unreconciled_payments(self):
-        payment = self.receive(1000.0, DAY0)
+        payment = self._unmatched_payment("inbound", 1000.0, DAY0)
         with freeze_time(NOON):
             action = self.move.action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])

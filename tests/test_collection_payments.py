@@ -15,21 +15,6 @@ class TestCollectionPayments(CollectionCase):
             "out_refund", partner=partner, invoice_date=DAY0, amounts=[amount], taxes=[], post=True
         )
 
-    def _unmatched_payment(self, payment_type, amount, day):
-        """A posted customer payment, ``inbound`` (received) or ``outbound`` (a refund paid
-        out), matched with nothing."""
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": payment_type,
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": amount,
-                "date": day,
-            }
-        )
-        payment.action_post()
-        return payment
-
     def assertClaim(self, reminder, overdue, credit, claimed, *in_body):
         """The reminder's amounts, and texts its email shows."""
         self.assertEqual(

@@ -524,6 +524,13 @@ class CollectionEngine(models.AbstractModel):
         }
 
     @api.model
+    def _collection_past_due(self, moves, today):
+        """_collection_overdue of these invoices on ``today``: what is past due of each."""
+        return self._collection_overdue(
+            [("move_id", "in", moves.ids), *past_due_invoice_line_domain(today)]
+        )
+
+    @api.model
     def _collection_credits(self, partners, today):
         """What the credit notes and payments of the customers leave unapplied in the current
         company, less what offsets them outside invoices and is due by ``today`` (a refund
@@ -961,9 +968,7 @@ class CollectionEngine(models.AbstractModel):
             partner.collection_broken_promises += len(group)
         self._collection_escalate(self._collection_moving_on(broken.move_ids, today), today)
         # What is past due of the invoices, as the other events of the run record.
-        overdue = self._collection_overdue(
-            [("move_id", "in", broken.move_ids.ids), *past_due_invoice_line_domain(today)]
-        )
+        overdue = self._collection_past_due(broken.move_ids, today)
         self.env["collection.event"]._collection_record(
             [
                 dict(
@@ -1095,12 +1100,7 @@ class CollectionEngine(models.AbstractModel):
             self._collection_set_stages(new_stages, day, writes)
             self._collection_write_moves(writes)
             # What is past due of them, as the daily run's stage changes record.
-            overdue = self._collection_overdue(
-                [
-                    ("move_id", "in", [move.id for move in new_stages]),
-                    *past_due_invoice_line_domain(day),
-                ]
-            )
+            overdue = self._collection_past_due(group, day)
             groups = defaultdict(list)
             for move, stage in new_stages.items():
                 groups[move.commercial_partner_id, stage].append(move)
@@ -1329,14 +1329,7 @@ class CollectionEngine(models.AbstractModel):
         if partners is None:
             overdue = {}
             for company, company_moves in moves.grouped("company_id").items():
-                overdue.update(
-                    self._collection_overdue(
-                        [
-                            ("move_id", "in", company_moves.ids),
-                            *past_due_invoice_line_domain(todays[company]),
-                        ]
-                    )
-                )
+                overdue.update(self._collection_past_due(company_moves, todays[company]))
             moves = moves.filtered(lambda m: m in overdue)
             customers = moves.commercial_partner_id
             excluded = moves.filtered(
@@ -1420,7 +1413,7 @@ class CollectionEngine(models.AbstractModel):
                 )
                 if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
                     covered |= partner
-                reminders.append((engine, group, vals, today))
+                reminders.append((engine, group, vals))
         if covered:
             raise UserError(
                 self.env._(
@@ -1430,13 +1423,13 @@ class CollectionEngine(models.AbstractModel):
                 )
             )
         events = self.env["collection.event"]
-        for engine, group, vals, today in reminders:
+        for engine, group, vals in reminders:
             vals["user_id"] = self.env.user.id
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.sudo()._collection_send_reminders(event)
             writes = {}
             engine.sudo()._collection_book_reminders(
-                {move: move.collection_stage_id for move in group.sudo()}, today, writes
+                {move: move.collection_stage_id for move in group.sudo()}, vals["date"], writes
             )
             engine.sudo()._collection_write_moves(writes)
             events |= event

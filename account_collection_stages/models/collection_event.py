@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import plaintext2html
 
-from .account_move import past_due_invoice_line_domain
 from .sql_rows import insert_rows
 
 CALL_OUTCOMES = [
@@ -155,9 +154,7 @@ class CollectionEvent(models.Model):
                 }
             ]
         engine = self.env["collection.engine"].with_company(self.company_id)
-        overdue = engine._collection_overdue(
-            [("move_id", "in", self.move_ids.ids), *past_due_invoice_line_domain(self.date)]
-        )
+        overdue = engine._collection_past_due(self.move_ids, self.date)
         # Each currency's credits pay the customer's oldest invoices in it first.
         claimable = engine._collection_overdue(
             engine._collection_line_domain(self.date, self.partner_id)

@@ -376,20 +376,15 @@ class ResPartner(models.Model):
                 "The customer asked in writing to cease communication: no calls and no reminders."
             ),
         )
-        contact_types = [
-            self.env.ref(f"account_collection_stages.{xmlid}").id
-            for xmlid in (
-                "mail_activity_type_collection_call",
-                "mail_activity_type_collection_no_email",
-            )
-        ]
-        # Cancelled, as Odoo's Cancel does: none of them was done.
+        no_email = self.env.ref("account_collection_stages.mail_activity_type_collection_no_email")
+        # Cancelled, as Odoo's Cancel does: none of them was done. Collection calls are the
+        # phone calls of a company's collection (mail.activity's _collection_check_call).
         self.env["mail.activity"].sudo().search(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", self.commercial_partner_id.ids),
                 "|",
-                ("activity_type_id", "in", contact_types),
+                ("activity_type_id", "=", no_email.id),
                 "&",
                 ("collection_company_id", "!=", False),
                 ("activity_category", "=", "phonecall"),
@@ -405,9 +400,7 @@ class ResPartner(models.Model):
     def _collection_set_no_contact(self, value, note):
         """Set the customers' cease communication flag, noted in their collection history:
         for collection users, who need not be allowed to edit contacts."""
-        self.env["collection.event"]._collection_check_user(
-            self.env._("Only collection users can change the collection settings of a customer.")
-        )
+        self._refuse_settings_change({"collection_no_contact"})
         partners = self.commercial_partner_id.filtered(lambda p: p.collection_no_contact != value)
         partners.sudo().collection_no_contact = value
         partners._collection_log_note(note)
