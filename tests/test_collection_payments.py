@@ -93,14 +93,19 @@ class TestCollectionPayments(CollectionCase):
         # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
         self.assertEqual(reminder.finance_charge, 113.0)
 
-    def _invoiced_in_euro_and_dollars(self):
-        """A euro invoice 40 days overdue, a euro credit note and a dollar invoice (the company
-        currency) 10 days overdue; the engine run."""
+    def _euro(self):
+        """The euro, at 0.80 to the dollar (the company currency)."""
         euro = self.env.ref("base.EUR")
         euro.active = True
         self.env["res.currency.rate"].create(
             {"currency_id": euro.id, "rate": 0.8, "name": DAY0 - timedelta(days=400)}
         )
+        return euro
+
+    def _invoiced_in_euro_and_dollars(self):
+        """A euro invoice 40 days overdue, a euro credit note and a dollar invoice (the company
+        currency) 10 days overdue; the engine run."""
+        euro = self._euro()
         in_euro = {"partner": self.customer, "taxes": [], "post": True, "currency": euro}
         self.init_invoice(
             "out_invoice", invoice_date=DAY0 - timedelta(days=40), amounts=[1000.0], **in_euro
@@ -136,6 +141,24 @@ class TestCollectionPayments(CollectionCase):
         ):
             self.assertIn(text, note)
         self.assertNotIn("1,250.00", note)
+
+    def test_a_foreign_credit_is_deducted_once(self):
+        """A euro credit the company applies to an older dollar invoice is not deducted again
+        from the euro invoice that falls due later."""
+        euro = self._euro()
+        self._invoice(self.customer, 40, amount=300.0)
+        in_euro = {"partner": self.customer, "taxes": [], "post": True, "currency": euro}
+        self.init_invoice("out_refund", invoice_date=DAY0, amounts=[200.0], **in_euro)
+        self.init_invoice(
+            "out_invoice", invoice_date=DAY0 + timedelta(days=5), amounts=[1000.0], **in_euro
+        )
+        self.run_engine()
+        # The €200 credit is worth $250.00: it pays that much of the dollar invoice.
+        self.assertClaim(self.reminders(self.customer), 300.0, 250.0, 50.0, "$&nbsp;50.00")
+        self.run_engine(DAY0 + timedelta(days=10))
+        later = self.reminders(self.customer)[0]
+        self.assertClaim(later, 1250.0, 0.0, 1250.0, "1,000.00&nbsp;€")
+        self.assertNotIn("800.00", str(later.mail_message_id.body))
 
     def test_paid_invoice_leaves_the_ladder(self):
         move = self._invoice(self.customer, 45)

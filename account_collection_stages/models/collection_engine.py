@@ -283,7 +283,7 @@ class CollectionEngine(models.AbstractModel):
         event_vals = self._collection_release_paid(partners, today, writes)
 
         overdue = self._collection_overdue(self._collection_line_domain(today, partners))
-        credits, currency_credits = self._collection_credits(partners, today)
+        credits = self._collection_credits(partners, today)
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
         # Read the fields of the batch's customers the loops below read, for all of them at once
@@ -375,7 +375,7 @@ class CollectionEngine(models.AbstractModel):
 
         # Activities: the call, or a proposal for the firmer stages.
         event_vals += self._collection_schedule_activities(
-            partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
+            partner_stage, moves_by_partner, overdue, credits, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners, today)
@@ -534,87 +534,78 @@ class CollectionEngine(models.AbstractModel):
     def _collection_credits(self, partners, today):
         """What the credit notes and payments of the customers leave unapplied in the current
         company, less what offsets them outside invoices and is due by ``today`` (a refund
-        paid out, say), from one query: ({customer: amount in the company currency},
-        {customer: {currency: amount in that currency}}), never below 0. They reduce what
-        reminders and calls claim: with the overdue invoices, they make the customer's balance
-        due."""
+        paid out, say), from one query: {customer: amount in the company currency}, never
+        below 0. They reduce what reminders and calls claim: with the overdue invoices, they
+        make the customer's balance due."""
         totals = defaultdict(float)
-        by_currency = defaultdict(lambda: defaultdict(float))
-        for partner, currency, amount, in_currency in self.env["account.move.line"]._read_group(
+        for partner, amount in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
                 *open_non_invoice_line_domain(today),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
-            ["partner_id", "currency_id"],
-            ["amount_residual:sum", "amount_residual_currency:sum"],
+            ["partner_id"],
+            ["amount_residual:sum"],
         ):
             totals[partner.commercial_partner_id] -= amount
-            by_currency[partner.commercial_partner_id][currency] -= in_currency
         for partner, amount in totals.items():
             totals[partner] = max(amount, 0.0)
-        for currencies in by_currency.values():
-            for currency, amount in currencies.items():
-                currencies[currency] = max(amount, 0.0)
-        return totals, by_currency
-
-    @api.model
-    def _collection_applied_credit(self, credit, moves, all_moves, overdue, index=1):
-        """The part of a customer's ``credit`` that pays ``moves`` when it pays the customer's
-        overdue invoices ``all_moves`` (``moves`` among them) oldest first, as a payment is
-        usually applied: a reminder listing some of the invoices deducts only that part, not
-        credits a reminder of older invoices deducted already. ``overdue``: see
-        _collection_overdue; ``index``: 1 for amounts in the company currency, 2 in the
-        invoices' currency."""
-        wanted = set(moves)
-        left = max(credit, 0.0)
-        applied = 0.0
-        for move in sorted(all_moves, key=lambda m: (overdue[m][0], m.id)):
-            if left <= 0:
-                break
-            part = min(left, overdue[move][index])
-            left -= part
-            if move in wanted:
-                applied += part
-        return applied
-
-    @api.model
-    def _collection_currency_totals(self, moves, overdue, credit, currency_credits):
-        """What a customer is asked to pay for ``moves``, per currency: a list of dicts with
-        ``currency``, ``overdue``, ``credit`` and ``claimed``, the company currency first.
-
-        ``overdue``: see _collection_overdue; ``credit``: the customer's unapplied credits in
-        the company currency that apply to ``moves`` (_collection_applied_credit);
-        ``currency_credits``: {currency: those in that currency}, needed only when an invoice
-        is in another currency.
-        Invoices in the company currency alone: what is overdue less ``credit``. A customer
-        invoiced in other currencies is asked, in each, for what is overdue in it less its
-        credits in that same currency: adding amounts of several currencies up would not tell
-        it what to pay."""
-        company_currency = self.env.company.currency_id
-        by_currency = defaultdict(float)
-        for move in moves:
-            if move in overdue:
-                by_currency[move.currency_id] += overdue[move][2]
-        if set(by_currency) <= {company_currency}:
-            credits = {company_currency: credit}
-        else:
-            credits = {
-                currency: max(currency_credits.get(currency, 0.0), 0.0) for currency in by_currency
-            }
-        totals = []
-        for currency in sorted(by_currency, key=lambda c: (c != company_currency, c.name)):
-            amount = by_currency[currency]
-            deducted = min(credits[currency], amount)
-            totals.append(
-                {
-                    "currency": currency,
-                    "overdue": amount,
-                    "credit": deducted,
-                    "claimed": amount - deducted,
-                }
-            )
         return totals
+
+    @api.model
+    def _collection_credit_split(self, credit, moves, overdue):
+        """{invoice: the part of ``credit`` that pays it} when the credit pays ``moves``
+        oldest first, as a payment is usually applied, whatever their currency: Odoo lets any
+        credit of the customer pay any of its invoices. Amounts in the company currency;
+        ``overdue``: see _collection_overdue."""
+        left = max(credit, 0.0)
+        split = {}
+        for move in sorted(moves, key=lambda m: (overdue[m][0], m.id)):
+            split[move] = part = min(left, overdue[move][1])
+            left -= part
+        return split
+
+    @api.model
+    def _collection_applied_credit(self, credit, moves, all_moves, overdue):
+        """The part of a customer's ``credit`` that pays ``moves`` when it pays the customer's
+        overdue invoices ``all_moves`` (``moves`` among them, see _collection_credit_split): a
+        reminder listing some of the invoices deducts only that part, not credits a reminder
+        of older invoices deducted already. ``overdue``: see _collection_overdue."""
+        split = self._collection_credit_split(credit, all_moves, overdue)
+        return sum(split[move] for move in moves)
+
+    @api.model
+    def _collection_currency_totals(self, moves, overdue, credit):
+        """What a customer is asked to pay for ``moves``, per currency: a list of dicts with
+        ``currency``, ``overdue``, ``credit`` and ``claimed``, the company currency first;
+        adding amounts of several currencies up would not tell it what to pay.
+
+        ``overdue``: see _collection_overdue; ``credit``: the customer's credits that apply to
+        ``moves``, in the company currency (_collection_applied_credit). They pay the oldest of
+        ``moves`` first, as they pay the oldest of all the customer's invoices: the part that
+        pays an invoice in another currency is stated in that currency, at the invoice's own
+        rate, as Odoo shows a credit on the invoice it may pay."""
+        totals = {}
+        for move, part in self._collection_credit_split(
+            credit, [move for move in moves if move in overdue], overdue
+        ).items():
+            amount, in_currency = overdue[move][1:]
+            currency = move.currency_id
+            if currency.compare_amounts(in_currency, 0) and amount:
+                deducted = currency.round(in_currency * part / amount)
+            else:
+                deducted = 0.0
+            total = totals.setdefault(
+                currency, {"currency": currency, "overdue": 0.0, "credit": 0.0, "claimed": 0.0}
+            )
+            total["overdue"] += in_currency
+            total["credit"] += deducted
+            total["claimed"] += in_currency - deducted
+        company_currency = self.env.company.currency_id
+        return [
+            totals[currency]
+            for currency in sorted(totals, key=lambda c: (c != company_currency, c.name))
+        ]
 
     def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage, charges):
         """Values of the reminder event of ``partner`` for ``moves``: what is overdue
@@ -741,7 +732,7 @@ class CollectionEngine(models.AbstractModel):
 
     # ----------------------------------------------------------- activities
     def _collection_schedule_activities(
-        self, partner_stage, moves_by_partner, overdue, credits, currency_credits, charges, today
+        self, partner_stage, moves_by_partner, overdue, credits, charges, today
     ):
         """One open activity per customer and kind of stage: the call, or a proposal; and
         never a second open call of the same type, whatever scheduled the first (a user, or
@@ -830,9 +821,7 @@ class CollectionEngine(models.AbstractModel):
                         contact,
                         contact.phone or contact.mobile or partner.phone or partner.mobile,
                         lines,
-                        self._collection_currency_totals(
-                            moves, overdue, credits[partner], currency_credits[partner]
-                        ),
+                        self._collection_currency_totals(moves, overdue, credits[partner]),
                         finance_charge(charges, moves),
                     ),
                     "user_id": user,
@@ -1386,7 +1375,7 @@ class CollectionEngine(models.AbstractModel):
                     engine._collection_line_domain(today, company_customers)
                 )
                 claimable.update((move, overdue[move]) for move in company_moves)
-            credits, _by_currency = engine._collection_credits(company_customers, today)
+            credits = engine._collection_credits(company_customers, today)
             mailing = self.env["collection.stage"].search(
                 [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
             )

@@ -142,7 +142,8 @@ class CollectionEvent(models.Model):
     def _collection_totals(self):
         """What a reminder's email states, per currency (see collection.engine's
         _collection_currency_totals): the event's own amounts when all its invoices are in the
-        company currency."""
+        company currency. Its credit paid the oldest of its invoices first, as it paid the
+        oldest of all the customer's invoices: the same split among its own invoices."""
         self.ensure_one()
         if self.move_ids.currency_id <= self.currency_id:
             return [
@@ -154,27 +155,8 @@ class CollectionEvent(models.Model):
                 }
             ]
         engine = self.env["collection.engine"].with_company(self.company_id)
-        overdue = engine._collection_past_due(self.move_ids, self.date)
-        # Each currency's credits pay the customer's oldest invoices in it first.
-        claimable = engine._collection_overdue(
-            engine._collection_line_domain(self.date, self.partner_id)
-        )
-        claimable.update(overdue)
-        credits = engine._collection_credits(self.partner_id, self.date)[1][self.partner_id]
         return engine._collection_currency_totals(
-            self.move_ids,
-            overdue,
-            self.amount_credit,
-            {
-                currency: engine._collection_applied_credit(
-                    credit,
-                    self.move_ids.filtered(lambda m, c=currency: m.currency_id == c),
-                    [move for move in claimable if move.currency_id == currency],
-                    claimable,
-                    index=2,
-                )
-                for currency, credit in credits.items()
-            },
+            self.move_ids, engine._collection_past_due(self.move_ids, self.date), self.amount_credit
         )
 
     @api.model

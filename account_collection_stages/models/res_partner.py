@@ -260,7 +260,7 @@ class ResPartner(models.Model):
         for partner, amount in groups:
             commercial = partner.commercial_partner_id.id
             totals[commercial] = totals.get(commercial, 0.0) + amount
-        credits, _by_currency = self.env["collection.engine"]._collection_credits(
+        credits = self.env["collection.engine"]._collection_credits(
             self.commercial_partner_id, today
         )
         company = self.env.company
