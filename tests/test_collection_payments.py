@@ -160,6 +160,28 @@ class TestCollectionPayments(CollectionCase):
         self.assertClaim(later, 1250.0, 0.0, 1250.0, "1,000.00&nbsp;€")
         self.assertNotIn("800.00", str(later.mail_message_id.body))
 
+    def test_a_credit_pays_invoices_in_its_currency_at_its_own_value(self):
+        euro = self._euro()
+        in_euro = {"partner": self.customer, "taxes": [], "post": True, "currency": euro}
+        self.init_invoice(
+            "out_invoice", invoice_date=DAY0 - timedelta(days=40), amounts=[1000.0], **in_euro
+        )
+        # The euro has risen since: the credit note's €200 are worth $222.22.
+        self.env["res.currency.rate"].create(
+            {"currency_id": euro.id, "rate": 0.9, "name": DAY0 - timedelta(days=10)}
+        )
+        self.init_invoice("out_refund", invoice_date=DAY0, amounts=[200.0], **in_euro)
+        self.run_engine()
+        # Matched in Odoo, the €200 pay €200 of the invoice: $250.00 at the invoice's rate.
+        self.assertClaim(
+            self.reminders(self.customer), 1250.0, 250.0, 1000.0, "200.00&nbsp;€", "800.00&nbsp;€"
+        )
+        # €800 more pay the rest, though the €1,000 of credits are worth less than the invoice
+        # in dollars: nothing is left to claim.
+        self.init_invoice("out_refund", invoice_date=DAY0, amounts=[800.0], **in_euro)
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+
     def test_paid_invoice_leaves_the_ladder(self):
         move = self._invoice(self.customer, 45)
         self.run_engine()

@@ -19,6 +19,7 @@ from .account_move import (
     past_due_invoice_line_domain,
 )
 from .collection_activity_note import ActivityNotes
+from .collection_credits import Credits
 from .collection_stage import Ladder
 from .res_partner import SCORE_FIELDS
 from .sql_rows import insert_rows, update_rows
@@ -304,9 +305,10 @@ class CollectionEngine(models.AbstractModel):
         new_stages = {}  # invoice -> its stage, when it changes
         reminders = defaultdict(list)  # partner -> its invoices due for a reminder
         partner_stage = {}
+        credit_parts = {}  # partner -> the credit that pays each of its invoices
         for partner, moves in moves_by_partner.items():
-            overdue_total = sum(overdue[move][1] for move in moves)
-            if company.currency_id.compare_amounts(overdue_total - credits[partner], 0) <= 0:
+            parts = credit_parts[partner] = credits[partner].split(moves, overdue)
+            if self._collection_claims_nothing(moves, overdue, parts):
                 continue  # credits cover what is overdue: nothing to chase
             contact = not partner.collection_no_contact
             firmest = None
@@ -359,15 +361,12 @@ class CollectionEngine(models.AbstractModel):
         # advanced stage among them.
         reminded = {}
         for partner, moves in reminders.items():
-            credit = self._collection_applied_credit(
-                credits[partner], moves, moves_by_partner[partner], overdue
-            )
+            if self._collection_claims_nothing(moves, overdue, credit_parts[partner]):
+                continue  # the customer's credits pay these invoices: nothing to claim for them
             stage = max((targets[move] for move in moves), key=ladder.key)
             vals = self._collection_reminder_vals(
-                partner, moves, overdue, credit, today, stage, charges
+                partner, moves, overdue, credit_parts[partner], today, stage, charges
             )
-            if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
-                continue  # the customer's credits pay these invoices: nothing to claim for them
             reminded.update((move, targets[move]) for move in moves)
             event_vals.append(vals)
         self._collection_book_reminders(reminded, today, writes)
@@ -375,7 +374,7 @@ class CollectionEngine(models.AbstractModel):
 
         # Activities: the call, or a proposal for the firmer stages.
         event_vals += self._collection_schedule_activities(
-            partner_stage, moves_by_partner, overdue, credits, charges, today
+            partner_stage, moves_by_partner, overdue, credit_parts, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners, today)
@@ -534,67 +533,52 @@ class CollectionEngine(models.AbstractModel):
     def _collection_credits(self, partners, today):
         """What the credit notes and payments of the customers leave unapplied in the current
         company, less what offsets them outside invoices and is due by ``today`` (a refund
-        paid out, say), from one query: {customer: amount in the company currency}, never
-        below 0. They reduce what reminders and calls claim: with the overdue invoices, they
-        make the customer's balance due."""
-        totals = defaultdict(float)
-        for partner, amount in self.env["account.move.line"]._read_group(
+        paid out, say), per currency, from one query: {customer: Credits}. They reduce what
+        reminders and calls claim: with the overdue invoices, they make the customer's balance
+        due."""
+        company_currency = self.env.company.currency_id
+        lots = defaultdict(dict)
+        for partner, currency, amount, in_currency in self.env["account.move.line"]._read_group(
             [
                 ("company_id", "=", self.env.company.id),
                 *open_non_invoice_line_domain(today),
                 ("partner_id", "in", partners._collection_contact_ids()),
             ],
-            ["partner_id"],
-            ["amount_residual:sum"],
+            ["partner_id", "currency_id"],
+            ["amount_residual:sum", "amount_residual_currency:sum"],
         ):
-            totals[partner.commercial_partner_id] -= amount
-        for partner, amount in totals.items():
-            totals[partner] = max(amount, 0.0)
-        return totals
+            customer = lots[partner.commercial_partner_id]
+            total, total_in_currency = customer.get(currency, (0.0, 0.0))
+            customer[currency] = (total - amount, total_in_currency - in_currency)
+        credits = defaultdict(lambda: Credits(company_currency))
+        for partner, customer in lots.items():
+            credits[partner] = Credits(company_currency, customer)
+        return credits
 
     @api.model
-    def _collection_credit_split(self, credit, moves, overdue):
-        """{invoice: the part of ``credit`` that pays it} when the credit pays ``moves``
-        oldest first, as a payment is usually applied, whatever their currency: Odoo lets any
-        credit of the customer pay any of its invoices. Amounts in the company currency;
-        ``overdue``: see _collection_overdue."""
-        left = max(credit, 0.0)
-        split = {}
-        for move in sorted(moves, key=lambda m: (overdue[m][0], m.id)):
-            split[move] = part = min(left, overdue[move][1])
-            left -= part
-        return split
+    def _collection_claims_nothing(self, moves, overdue, parts):
+        """Whether the credits pay all of ``moves``, in each invoice's currency: then there is
+        nothing to claim for them. ``overdue``: see _collection_overdue; ``parts``: see
+        Credits.split."""
+        return all(
+            move.currency_id.compare_amounts(overdue[move][2] - parts[move][1], 0) <= 0
+            for move in moves
+        )
 
     @api.model
-    def _collection_applied_credit(self, credit, moves, all_moves, overdue):
-        """The part of a customer's ``credit`` that pays ``moves`` when it pays the customer's
-        overdue invoices ``all_moves`` (``moves`` among them, see _collection_credit_split): a
-        reminder listing some of the invoices deducts only that part, not credits a reminder
-        of older invoices deducted already. ``overdue``: see _collection_overdue."""
-        split = self._collection_credit_split(credit, all_moves, overdue)
-        return sum(split[move] for move in moves)
-
-    @api.model
-    def _collection_currency_totals(self, moves, overdue, credit):
+    def _collection_currency_totals(self, moves, overdue, parts):
         """What a customer is asked to pay for ``moves``, per currency: a list of dicts with
         ``currency``, ``overdue``, ``credit`` and ``claimed``, the company currency first;
         adding amounts of several currencies up would not tell it what to pay.
-
-        ``overdue``: see _collection_overdue; ``credit``: the customer's credits that apply to
-        ``moves``, in the company currency (_collection_applied_credit). They pay the oldest of
-        ``moves`` first, as they pay the oldest of all the customer's invoices: the part that
-        pays an invoice in another currency is stated in that currency, at the invoice's own
-        rate, as Odoo shows a credit on the invoice it may pay."""
+        ``overdue``: see _collection_overdue; ``parts``: the credit that pays each invoice
+        (Credits.split)."""
         totals = {}
-        for move, part in self._collection_credit_split(
-            credit, [move for move in moves if move in overdue], overdue
-        ).items():
-            amount, in_currency = overdue[move][1:]
+        for move in moves:
+            if move not in overdue:
+                continue
             currency = move.currency_id
-            if currency.compare_amounts(in_currency, 0) and amount:
-                deducted = currency.round(in_currency * part / amount)
-            else:
-                deducted = 0.0
+            in_currency = overdue[move][2]
+            deducted = parts[move][1]
             total = totals.setdefault(
                 currency, {"currency": currency, "overdue": 0.0, "credit": 0.0, "claimed": 0.0}
             )
@@ -607,12 +591,13 @@ class CollectionEngine(models.AbstractModel):
             for currency in sorted(totals, key=lambda c: (c != company_currency, c.name))
         ]
 
-    def _collection_reminder_vals(self, partner, moves, overdue, credit, today, stage, charges):
+    def _collection_reminder_vals(self, partner, moves, overdue, parts, today, stage, charges):
         """Values of the reminder event of ``partner`` for ``moves``: what is overdue
-        (``overdue``, see _collection_overdue), less the customer's ``credit``, and the
-        finance charge on it (``charges``: collection.finance.charge's _collection_uncharged)."""
+        (``overdue``, see _collection_overdue), less the customer's credits that pay them
+        (``parts``, see Credits.split), and the finance charge on it (``charges``:
+        collection.finance.charge's _collection_uncharged)."""
         amount = sum(overdue[move][1] for move in moves)
-        credit = min(credit, amount)
+        credit = sum(parts[move][0] for move in moves)
         vals = self._collection_event_vals(partner, "reminder", moves, today, stage, amount)
         vals.update(
             amount_credit=credit,
@@ -732,7 +717,7 @@ class CollectionEngine(models.AbstractModel):
 
     # ----------------------------------------------------------- activities
     def _collection_schedule_activities(
-        self, partner_stage, moves_by_partner, overdue, credits, charges, today
+        self, partner_stage, moves_by_partner, overdue, credit_parts, charges, today
     ):
         """One open activity per customer and kind of stage: the call, or a proposal; and
         never a second open call of the same type, whatever scheduled the first (a user, or
@@ -821,7 +806,7 @@ class CollectionEngine(models.AbstractModel):
                         contact,
                         contact.phone or contact.mobile or partner.phone or partner.mobile,
                         lines,
-                        self._collection_currency_totals(moves, overdue, credits[partner]),
+                        self._collection_currency_totals(moves, overdue, credit_parts[partner]),
                         finance_charge(charges, moves),
                     ),
                     "user_id": user,
@@ -1394,14 +1379,12 @@ class CollectionEngine(models.AbstractModel):
                 claimable_by_partner[move.commercial_partner_id].append(move)
             for partner, group in company_moves.grouped("commercial_partner_id").items():
                 stage = engine._collection_send_now_stage(group, mailing)
-                credit = engine._collection_applied_credit(
-                    credits[partner], group, claimable_by_partner[partner], claimable
-                )
-                vals = engine._collection_reminder_vals(
-                    partner, group, overdue, credit, today, stage, charges
-                )
-                if company.currency_id.compare_amounts(vals["amount_claimed"], 0) <= 0:
+                parts = credits[partner].split(claimable_by_partner[partner], claimable)
+                if engine._collection_claims_nothing(group, overdue, parts):
                     covered |= partner
+                vals = engine._collection_reminder_vals(
+                    partner, group, overdue, parts, today, stage, charges
+                )
                 reminders.append((engine, group, vals))
         if covered:
             raise UserError(

@@ -142,8 +142,7 @@ class CollectionEvent(models.Model):
     def _collection_totals(self):
         """What a reminder's email states, per currency (see collection.engine's
         _collection_currency_totals): the event's own amounts when all its invoices are in the
-        company currency. Its credit paid the oldest of its invoices first, as it paid the
-        oldest of all the customer's invoices: the same split among its own invoices."""
+        company currency."""
         self.ensure_one()
         if self.move_ids.currency_id <= self.currency_id:
             return [
@@ -155,8 +154,16 @@ class CollectionEvent(models.Model):
                 }
             ]
         engine = self.env["collection.engine"].with_company(self.company_id)
+        overdue = engine._collection_past_due(self.move_ids, self.date)
+        # The customer's credits pay its invoices as when the reminder was decided: the
+        # invoices the run chases and those of the reminder (chosen by hand, maybe).
+        claimable = engine._collection_overdue(
+            engine._collection_line_domain(self.date, self.partner_id)
+        )
+        claimable.update(overdue)
+        credits = engine._collection_credits(self.partner_id, self.date)[self.partner_id]
         return engine._collection_currency_totals(
-            self.move_ids, engine._collection_past_due(self.move_ids, self.date), self.amount_credit
+            self.move_ids, overdue, credits.split(claimable, claimable)
         )
 
     @api.model

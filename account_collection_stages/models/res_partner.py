@@ -268,7 +268,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.collection_currency_id = company.currency_id
             partner.collection_overdue_amount = totals.get(partner.commercial_partner_id.id, 0.0)
-            partner.collection_credit_amount = credits[partner.commercial_partner_id]
+            partner.collection_credit_amount = credits[partner.commercial_partner_id].total
             partner.collection_finance_charge_set = charge_set
 
     def _compute_collection_event_count(self):
