@@ -1299,7 +1299,9 @@ class CollectionEngine(models.AbstractModel):
             self.env._("Only collection users can send overdue reminders.")
         )
         # Each company's invoices are past due on its own day.
-        todays = {company: company._collection_today() for company in moves.company_id}
+        todays = {
+            company: company._collection_today() for company in moves.company_id | self.env.company
+        }
         if partners is None:
             overdue = {}
             for company, company_moves in moves.grouped("company_id").items():
@@ -1340,7 +1342,7 @@ class CollectionEngine(models.AbstractModel):
         if partners is not None:
             # The customer's button: invoices of the current company.
             overdue = self._collection_overdue(
-                self._collection_line_domain(self.env.company._collection_today(), partners)
+                self._collection_line_domain(todays[self.env.company], partners)
             )
             moves = moves.filtered(lambda m: m in overdue)
         if not moves:
