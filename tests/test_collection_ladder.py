@@ -284,6 +284,22 @@ class TestCollectionLadder(CollectionCase):
         )
         self.assertFalse(self.customer.collection_unreachable)
 
+    def test_archived_contacts_are_not_counted_on_to_receive_reminders(self):
+        """Odoo emails no archived partner: a reminder to one would be recorded as sent and
+        reach nobody."""
+        self.customer.collection_responsible_id = self.env.user
+        self._invoice(self.customer, 3)
+        self.customer.active = False
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertIn("Not emailed", str(reminder.note))
+        self.assertFalse(self.queued_mails(self.customer))
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        self.assertTrue(
+            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
+        )
+        self.assertTrue(self.customer.collection_unreachable)
+
     def test_stage_that_reminds_once(self):
         self.stage["agency"].write(
             {

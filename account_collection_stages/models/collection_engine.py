@@ -1140,7 +1140,7 @@ class CollectionEngine(models.AbstractModel):
                         for name, content, mimetype in (pdfs[m.id] for m in event.move_ids)
                     ]
                 )
-                recipients = partner._collection_invoice_contacts().filtered("email")
+                recipients = partner._collection_invoice_contacts()
                 # Queued, not sent: the mail queue sends once the batch is committed. The
                 # company does not become a follower of every customer it reminds.
                 message = partner.with_context(
@@ -1157,7 +1157,8 @@ class CollectionEngine(models.AbstractModel):
                 )
                 if not recipients:
                     event.sudo().note = self.env._(
-                        "Not emailed: the customer has no email address."
+                        "Not emailed: neither the customer nor its invoice addresses have an "
+                        "email address (archived ones receive no email)."
                     )
                     unreached |= event
                 event.sudo().mail_message_id = message
@@ -1204,7 +1205,8 @@ class CollectionEngine(models.AbstractModel):
                     "summary": activity_type.with_env(env).summary,
                     "note": Markup("<p>%s</p>")
                     % env._(
-                        "%(customer)s has no email address, so the overdue reminder of "
+                        "%(customer)s has no email address (archived contacts receive no "
+                        "email), so the overdue reminder of "
                         "%(invoices)s was not emailed: send it by post (it is in the customer's "
                         "chatter), or add an email address to the customer or to an invoice "
                         "address.",
@@ -1334,8 +1336,8 @@ class CollectionEngine(models.AbstractModel):
         if unreachable:
             raise UserError(
                 self.env._(
-                    "%(customers)s has no email address: add one to the customer or to an "
-                    "invoice address first.",
+                    "%(customers)s has no email address (archived contacts receive no "
+                    "email): add one to the customer or to an invoice address first.",
                     customers=", ".join(unreachable.mapped("display_name")),
                 )
             )

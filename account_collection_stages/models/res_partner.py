@@ -69,8 +69,8 @@ class ResPartner(models.Model):
     collection_unreachable = fields.Boolean(
         string="No email address for reminders",
         compute="_compute_collection_unreachable",
-        help="Neither the customer nor its invoice addresses have an email address: overdue "
-        "reminders cannot be emailed.",
+        help="Neither the customer nor its invoice addresses have an email address (archived "
+        "ones receive no email): overdue reminders cannot be emailed.",
         groups="base.group_user",
     )
     collection_responsible_id = fields.Many2one(
@@ -286,12 +286,19 @@ class ResPartner(models.Model):
         for company in self.env.user.company_ids | self.env.company:
             self.sudo().with_company(company).write({"collection_checked_date": False})
 
-    @api.depends("email", "child_ids.type", "child_ids.email", "commercial_partner_id")
+    @api.depends(
+        "email",
+        "active",
+        "child_ids.type",
+        "child_ids.email",
+        "child_ids.active",
+        "commercial_partner_id",
+    )
     def _compute_collection_unreachable(self):
         for partner in self:
             customer = partner.commercial_partner_id
             partner.collection_unreachable = not (
-                customer and customer._collection_invoice_contacts().filtered("email")
+                customer and customer._collection_invoice_contacts()
             )
 
     def _collection_contact_ids(self):
@@ -305,10 +312,23 @@ class ResPartner(models.Model):
         )
 
     def _collection_invoice_contacts(self):
-        """Who receives the reminders: the invoice-address contacts, else the customer."""
+        """Who receives the reminders by email: the invoice-address contacts, else the
+        customer; only those Odoo emails (see _collection_emailed)."""
         self.ensure_one()
-        contacts = self.child_ids.filtered(lambda c: c.type == "invoice" and c.email)
-        return contacts or self
+        contacts = self.child_ids.filtered(lambda c: c.type == "invoice")._collection_emailed()
+        return contacts or self._collection_emailed()
+
+    def _collection_emailed(self):
+        """Those of these partners a message posted to them reaches by email: with an email
+        address, not archived (Odoo notifies no archived partner), and not users who read
+        their messages in Odoo (inbox)."""
+        return self.filtered(
+            lambda p: (
+                p.email
+                and p.active
+                and not p.user_ids.filtered(lambda u: u.notification_type == "inbox")
+            )
+        )
 
     def _collection_call_contact(self):
         """Whom to call: an invoice-address contact, one with a phone number first, else the
