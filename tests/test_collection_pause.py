@@ -103,6 +103,20 @@ class TestCollectionPause(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=30))
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_send_reminder_now_sends_no_invoice_twice_a_day(self):
+        reminded = self._invoice(self.customer, 10)
+        self.run_engine()
+        for records in (reminded, self.customer):
+            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "today already"):
+                records.action_collection_send_reminder()
+        # The next day, the customer's button leaves out the invoice reminded by hand then.
+        newer = self._invoice(self.customer, 0)
+        with freeze_time(DAY0 + timedelta(days=1)):
+            newer.action_collection_send_reminder()
+            self.customer.action_collection_send_reminder()
+        self.assertEqual(self.reminders(self.customer)[0].move_ids, reminded)
+        self.assertEqual(len(self.queued_mails(self.customer)), 3)
+
     def test_send_reminder_now_needs_an_email_address(self):
         move = self._invoice(self.customer, 10)
         self.customer.email = False

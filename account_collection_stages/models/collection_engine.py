@@ -1349,6 +1349,22 @@ class CollectionEngine(models.AbstractModel):
             moves = moves.filtered(lambda m: m in overdue)
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
+        # Never twice a day, as the daily run: an invoice it reminded this morning, or a
+        # click a moment ago, is left out.
+        reminded = moves.filtered(
+            lambda m: (
+                m.collection_last_reminder_date
+                and m.collection_last_reminder_date >= todays[m.company_id]
+            )
+        )
+        moves -= reminded
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s got an overdue reminder today already.",
+                    invoices=", ".join(reminded.mapped("name")),
+                )
+            )
         # Every customer's reminder is decided before any is sent.
         reminders = []
         covered = self.env["res.partner"]
