@@ -1,7 +1,9 @@
 """The run goes in batches; a run that dies half-way is finished by the next without duplicates."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from unittest.mock import patch
+
+from psycopg2.errors import SerializationFailure
 
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -145,6 +147,51 @@ class TestCollectionBatches(CollectionCase):
         self.assertEqual(len(logs), 3)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), customer not in broken, customer.name)
+
+    def test_concurrent_update_runs_the_rest_again_soon(self):
+        """A user registering a payment on an invoice of the second batch while the run
+        processes it: the batch is undone, and the rest is done a minute later, not the next
+        day (as the scheduler would do for a job failing before any progress)."""
+        cr = self.env.cr
+        cr.execute("SAVEPOINT collection_committed")
+
+        def commit():
+            cr.flush()
+            cr.execute("SAVEPOINT collection_committed")
+
+        def rollback():
+            cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
+            self.env.invalidate_all(flush=False)
+
+        process = type(self.env["collection.engine"])._collection_process
+        batches = []
+
+        def conflicting(engine, partners, today):
+            batches.append(partners)
+            process(engine, partners, today)
+            if len(batches) == 2:
+                raise SerializationFailure("could not serialize access due to concurrent update")
+
+        cron = self.cron
+        cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with (
+            freeze_time(DAY0),
+            patch.object(cr, "commit", commit),
+            patch.object(cr, "rollback", rollback),
+            patch(f"{Engine}._collection_process", conflicting),
+            self.assertLogs(ENGINE_LOGGER, "WARNING"),
+        ):
+            self.env["collection.engine"]._collection_run(commit=True)
+        first, second = batches
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), customer in first, customer.name)
+        trigger = cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(trigger.call_at, datetime.combine(DAY0, time(0, 1)))
+        with freeze_time(DAY0), patch.object(cr, "commit", commit):
+            self.env["collection.engine"]._collection_run(commit=True)
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+            self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
     def test_progress_is_reported(self):
         progress = []

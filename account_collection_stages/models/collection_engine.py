@@ -118,7 +118,23 @@ class CollectionEngine(models.AbstractModel):
             for start in range(0, len(partner_ids), batch_size):
                 batch_ids = partner_ids[start : start + batch_size]
                 partners = company_engine.env["res.partner"].browse(batch_ids)
-                failed = company_engine._collection_process_safely(partners, today)
+                try:
+                    failed = company_engine._collection_process_safely(partners, today)
+                except OperationalError:
+                    if not commit:
+                        raise
+                    # A concurrent update (a payment registered on an invoice of the batch,
+                    # say) undid the batch. Failing would leave the rest until tomorrow's
+                    # run: the run starts again in a minute instead, from this batch.
+                    self.env.cr.rollback()
+                    _logger.warning(
+                        "Collection run: a batch of %s met a concurrent update; run again in a "
+                        "minute",
+                        company.name,
+                        exc_info=True,
+                    )
+                    self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
+                    return
                 done += len(batch_ids)
                 if len(partners) > 1 and failed == partners:
                     _logger.error(
@@ -134,14 +150,24 @@ class CollectionEngine(models.AbstractModel):
                     # The batch is complete: keep it even if a later one fails.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 if commit and done < total and monotonic() - started > time_budget:
-                    # The scheduler runs the job again for what remains; the users are told
-                    # of their activities once it is all done.
+                    # The scheduler runs the job again for what remains (the progress says
+                    # so; a run started by hand has none); the users are told of their
+                    # activities once it is all done.
                     self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+                    if not self.env.context.get("ir_cron_progress_id"):
+                        self._collection_run_again()
                     return
         self.env["mail.activity"]._collection_notify_assigned()
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    @api.model
+    def _collection_run_again(self, at=None):
+        """Have the scheduler run the collection again, at ``at`` (by default at once), and
+        commit: for what is left of a run cut short."""
+        self.env.ref("account_collection_stages.ir_cron_collection_run")._trigger(at)
+        self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _collection_queue(self, today):
