@@ -64,6 +64,25 @@ class TestCollectionMail(CollectionCase):
         with freeze_time(DAY0):
             self.assertIn("VENCIDA", self._html_of(self._invoice(spanish, 5)))
 
+    def test_reminder_mailed_past_midnight_states_its_own_day(self):
+        """A run that goes on past midnight mails what it decided the day before: the email's
+        lines and the PDF count the days overdue on the reminder's day, as its totals do."""
+        self._invoice(self.customer, 10)
+        send = type(self.env["collection.engine"])._collection_send_reminders
+
+        def past_midnight(engine, events):
+            with freeze_time(DAY0 + timedelta(days=1)):
+                return send(engine, events)
+
+        engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
+        with patch(f"{engine}._collection_send_reminders", past_midnight):
+            self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.date, DAY0)
+        self.assertIn(">10</td>", str(reminder.mail_message_id.body))
+        pdf = reminder.mail_message_id.attachment_ids.raw.decode()
+        self.assertIn("<span>10</span> days ago", pdf)
+
     def test_reminder_in_the_customer_language(self):
         customers = {
             "en_US": (

@@ -178,7 +178,7 @@ class AccountMove(models.Model):
         names, and other companies' invoices still show on the stages they are on."""
         return stages.search([("company_id", "=", self.env.company.id)])
 
-    @api.depends_context("date")
+    @api.depends_context("collection_date")
     @api.depends(
         "line_ids.date_maturity",
         "line_ids.amount_residual",
@@ -187,7 +187,9 @@ class AccountMove(models.Model):
         "state",
     )
     def _compute_collection_overdue(self):
-        days = {company: company._collection_today() for company in self.company_id}
+        # A reminder's day, when its email and PDFs are rendered; else today.
+        day = self.env.context.get("collection_date")
+        days = {company: day or company._collection_today() for company in self.company_id}
         for move in self:
             today = days.get(move.company_id) or fields.Date.context_today(self)
             lines = move._collection_past_due_lines(today)

@@ -1146,6 +1146,13 @@ class CollectionEngine(models.AbstractModel):
         """
         if not events:
             return
+        # The invoices' lines and PDFs state what was past due on the reminders' day, as their
+        # totals do, should the run go on past midnight.
+        dated = self.with_context(collection_date=max(events.mapped("date")))
+        dated._collection_post_reminders(events.with_env(dated.env))
+
+    def _collection_post_reminders(self, events):
+        """_collection_send_reminders, on the reminders' day (``collection_date``)."""
         pdfs = self._collection_invoice_documents(events.move_ids)
         Attachment = self.env["ir.attachment"]
         unreached = self.env["collection.event"]
