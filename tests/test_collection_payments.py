@@ -65,8 +65,27 @@ class TestCollectionPayments(CollectionCase):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_overdue_amount, 1000.0)
             self.assertEqual(self.customer.collection_credit_amount, 1000.0)
+            self.assertTrue(self.customer.collection_credits_cover)
         self.assertFalse(move.collection_stage_id)
         self.assertFalse(self.collection_activities(self.customer))
+
+    def test_the_form_weighs_credits_against_what_the_run_chases(self):
+        """An invoice on hold is overdue, but not chased: credits that pay the others leave
+        the customer alone, and its form says so."""
+        self._invoice(self.customer, 40)
+        held = self._invoice(self.customer, 50, amount=500.0)
+        held.collection_hold_until = DAY0 + timedelta(days=10)
+        self._credit_note(self.customer, 1000.0)
+        self.run_engine()
+        self.assertFalse(self.events(self.customer))
+        with freeze_time(DAY0):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.collection_overdue_amount, 1500.0)
+            self.assertTrue(self.customer.collection_credits_cover)
+        # Once the hold ends, the credits no longer cover what is chased.
+        with freeze_time(DAY0 + timedelta(days=10)):
+            self.customer.invalidate_recordset()
+            self.assertFalse(self.customer.collection_credits_cover)
 
     def test_installments_only_claim_what_is_due(self):
         self.customer.property_payment_term_id = self._split_terms(60)

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.osv import expression
 
@@ -56,6 +58,13 @@ class ResPartner(models.Model):
         help="Credit notes and payments of the customer not matched with an invoice yet, less "
         "what offsets them outside invoices (a refund paid out to the customer, say), in the "
         "company currency: reminders and calls deduct them from what is claimed.",
+        groups="base.group_user",
+    )
+    collection_credits_cover = fields.Boolean(
+        string="Credits cover what is chased",
+        compute="_compute_collection_overdue_amount",
+        help="The customer's unapplied credits pay all the overdue invoices the collection run "
+        "would chase: it does not chase this customer.",
         groups="base.group_user",
     )
     collection_currency_id = fields.Many2one(
@@ -260,15 +269,25 @@ class ResPartner(models.Model):
         for partner, amount in groups:
             commercial = partner.commercial_partner_id.id
             totals[commercial] = totals.get(commercial, 0.0) + amount
-        credits = self.env["collection.engine"]._collection_credits(
-            self.commercial_partner_id, today
-        )
+        engine = self.env["collection.engine"]
+        customers = self.commercial_partner_id
+        credits = engine._collection_credits(customers, today)
+        # What the daily run chases (not held, disputed... invoices), as it weighs the credits.
+        chased = engine._collection_overdue(engine._collection_line_domain(today, customers))
+        chased_by_customer = defaultdict(list)
+        for move in chased:
+            chased_by_customer[move.commercial_partner_id].append(move)
         company = self.env.company
         charge_set = company._collection_has_finance_charge()
         for partner in self:
+            customer = partner.commercial_partner_id
+            moves = chased_by_customer[customer]
             partner.collection_currency_id = company.currency_id
-            partner.collection_overdue_amount = totals.get(partner.commercial_partner_id.id, 0.0)
-            partner.collection_credit_amount = credits[partner.commercial_partner_id].total
+            partner.collection_overdue_amount = totals.get(customer.id, 0.0)
+            partner.collection_credit_amount = credits[customer].total
+            partner.collection_credits_cover = bool(moves) and engine._collection_claims_nothing(
+                moves, chased, credits[customer].split(moves, chased)
+            )
             partner.collection_finance_charge_set = charge_set
 
     def _compute_collection_event_count(self):
