@@ -193,6 +193,30 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
+    def test_a_run_by_hand_cut_short_is_finished_by_the_scheduler(self):
+        """The scheduler goes on with a run its time budget stopped, as the progress says;
+        a run started by hand (Run Manually) has the scheduler finish it."""
+        # Spent at once (the clock stands still under freeze_time).
+        self.env["ir.config_parameter"].set_param("account_collection_stages.time_budget", -1)
+        cr = self.env.cr
+
+        def commit():
+            cr.flush()
+            cr.execute("SAVEPOINT collection_committed")
+
+        triggers = self.env["ir.cron.trigger"]
+        reminded = []
+        # The contexts the scheduler and Run Manually start the job in: both note progress.
+        for context, asked in (({"cron_id": self.cron.id}, False), ({}, True)):
+            triggers.search([("cron_id", "=", self.cron.id)]).unlink()
+            cron, _progress = self.cron.with_context(**context)._add_progress()
+            with freeze_time(DAY0), patch.object(cr, "commit", commit):
+                self.env["collection.engine"].with_env(cron.env)._collection_run(commit=True)
+            reminded.append(sum(len(self.reminders(c)) for c in self.customers))
+            self.assertEqual(bool(triggers.search([("cron_id", "=", self.cron.id)])), asked)
+        # One batch of two customers each time.
+        self.assertEqual(reminded, [2, 4])
+
     def test_progress_is_reported(self):
         progress = []
         notify = type(self.env["ir.cron"])._notify_progress

@@ -10,6 +10,7 @@ from psycopg2 import OperationalError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import split_every
 
 from .account_move import (
@@ -120,12 +121,13 @@ class CollectionEngine(models.AbstractModel):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 try:
                     failed = company_engine._collection_process_safely(partners, today)
-                except OperationalError:
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     if not commit:
                         raise
                     # A concurrent update (a payment registered on an invoice of the batch,
                     # say) undid the batch. Failing would leave the rest until tomorrow's
-                    # run: the run starts again in a minute instead, from this batch.
+                    # run: the run starts again in a minute instead, from this batch; the
+                    # emails of the batches done go out meanwhile.
                     self.env.cr.rollback()
                     _logger.warning(
                         "Collection run: a batch of %s met a concurrent update; run again in a "
@@ -133,6 +135,7 @@ class CollectionEngine(models.AbstractModel):
                         company.name,
                         exc_info=True,
                     )
+                    self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
                     self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
                     return
                 done += len(batch_ids)
@@ -151,10 +154,10 @@ class CollectionEngine(models.AbstractModel):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 if commit and done < total and monotonic() - started > time_budget:
                     # The scheduler runs the job again for what remains (the progress says
-                    # so; a run started by hand has none); the users are told of their
-                    # activities once it is all done.
+                    # so), but not a run started by hand (Run Manually): it is asked to. The
+                    # users are told of their activities once it is all done.
                     self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-                    if not self.env.context.get("ir_cron_progress_id"):
+                    if not self.env.context.get("cron_id"):
                         self._collection_run_again()
                     return
         self.env["mail.activity"]._collection_notify_assigned()
