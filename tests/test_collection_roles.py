@@ -59,7 +59,8 @@ class TestCollectionRoles(CollectionCase):
 
     def test_billing_user_takes_the_collection_actions(self):
         promised, disputed, planned = (self._invoice(self.customer, 40) for _ in range(3))
-        self.run_engine()
+        # The day before: reminded today, the invoices could not be reminded again by hand.
+        self.run_engine(DAY0 - timedelta(days=1))
         self.assertEqual(promised.collection_stage_id, self.stage["call"])
 
         # A stage set by hand, in the form or the kanban: dated and marked.

@@ -1382,7 +1382,7 @@ class CollectionEngine(models.AbstractModel):
             overdue = self._collection_overdue(
                 self._collection_line_domain(todays[self.env.company], partners)
             )
-            moves = moves.filtered(lambda m: m in overdue)
+            moves = self.env["account.move"].browse([move.id for move in overdue])
         if not moves:
             raise UserError(self.env._("There is no overdue invoice to remind."))
         # Never twice a day, as the daily run: an invoice it reminded this morning, or a

@@ -311,6 +311,8 @@ class ResPartner(models.Model):
         "child_ids.type",
         "child_ids.email",
         "child_ids.active",
+        "user_ids.notification_type",
+        "child_ids.user_ids.notification_type",
         "commercial_partner_id",
     )
     def _compute_collection_unreachable(self):
@@ -345,7 +347,7 @@ class ResPartner(models.Model):
             lambda p: (
                 p.email
                 and p.active
-                and not p.user_ids.filtered(lambda u: u.notification_type == "inbox")
+                and not p.user_ids.filtered(lambda u: u.active and u.notification_type == "inbox")
             )
         )
 
