@@ -148,7 +148,7 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(self.collection_activities(self.customer), call_1)
 
     def test_call_about_another_company_invoice_is_logged_in_that_company(self):
-        self._invoice(self.customer, 15)
+        move_1 = self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 45, company=self.company_2)
         self.run_engine()
         call_2 = self.collection_activities(self.customer).filtered(
@@ -193,6 +193,16 @@ class TestCollectionMultiCompany(CollectionCase):
         plan = both["collection.payment.plan"].with_context(**self.result["context"]).create({})
         self.assertEqual(plan.company_id, self.company_2)
         self.assertEqual(plan.move_ids, move_2)
+        # Each company logs its calls in order: company 1's call of the evening before comes
+        # after none of its own, whichever companies the user has selected.
+        with freeze_time(DAY0):
+            action = move_1.with_env(both).action_collection_log_call()
+            wizard = both[action["res_model"]].browse(action["res_id"])
+            evening = datetime.combine(DAY0, time()) - timedelta(hours=2)
+            wizard.write({"outcome": "no_answer", "inbound": True, "call_time": evening})
+            wizard.action_confirm()
+        calls = self.events(self.customer, "call").filtered("call_time")
+        self.assertEqual(min(calls.mapped("call_time")), evening)
 
     def test_customer_exclusion_is_noted_in_each_company(self):
         move_1 = self._invoice(self.customer, 15)

@@ -141,6 +141,7 @@ class CollectionCallWizard(models.TransientModel):
         last = self.env["collection.event"].search(
             [
                 ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("company_id", "=", self.company_id.id),
                 ("kind", "=", "call"),
                 ("call_time", "!=", False),
             ],
