@@ -63,6 +63,45 @@ class TestCollectionCalls(CollectionCase):
         # The half due 40 days ago, not the half due in 20 days.
         self.assertEqual(change.amount_overdue, 500.0)
 
+    def test_refusal_leaves_the_invoices_not_chased_where_they_are(self):
+        disputed = self._invoice(self.customer, 40)
+        self.run_engine()
+        self.call("dispute", move=disputed, dispute_reason="Goods damaged")
+        self.call("refused", NOON + timedelta(hours=1), move=self.move | disputed)
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        self.assertEqual(disputed.collection_stage_id, self.stage["call"])
+
+    def test_a_call_is_about_open_invoices(self):
+        paid = self._invoice(self.customer, 50)
+        self._pay(paid, day=DAY0 - timedelta(days=1))
+        draft = self._invoice(self.customer, 45, post=False)
+        for move in (paid, draft):
+            with self.assertRaisesRegex(UserError, "open invoices"):
+                self.call("refused", move=self.move | move)
+        self.assertFalse(self.events(self.customer, "call"))
+        self.assertFalse(self.events(self.customer, "stage_change"))
+
+    def test_a_promise_leaves_a_longer_hold(self):
+        self.move.collection_hold_until = DAY0 + timedelta(days=40)
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=500.0)
+        self.assertEqual(self.move.collection_hold_until, DAY0 + timedelta(days=40))
+
+    def test_a_promise_is_made_on_the_day_of_the_call(self):
+        """Logged the next morning: what the customer paid since the call counts."""
+        with freeze_time(NOON + timedelta(days=1)):
+            action = self.move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write(
+                {
+                    "outcome": "promise_to_pay",
+                    "call_time": NOON,
+                    "promise_date": DAY0 + timedelta(days=5),
+                    "promise_amount": 500.0,
+                }
+            )
+            wizard.action_confirm()
+        self.assertEqual(self.events(self.customer, "promise").date, DAY0)
+
     def test_broken_promise_records_what_is_past_due(self):
         customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")
         customer.property_payment_term_id = self._split_terms(60)

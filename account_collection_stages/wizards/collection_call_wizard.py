@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, format_datetime, formatLang
 
-from ..models.account_move import unapplied_credit_line_domain
+from ..models.account_move import PAID_STATES, unapplied_credit_line_domain
 from ..models.collection_contact_rules import CALL_WINDOW
 from ..models.collection_event import CALL_OUTCOMES
 
@@ -160,6 +160,20 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(self.env._("Choose the invoices the call was about."))
         if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
             raise UserError(self.env._("All the invoices must be the customer's."))
+        closed = self.move_ids.filtered(
+            lambda m: (
+                m.state != "posted"
+                or m.payment_state in PAID_STATES
+                or m.company_id != self.company_id
+            )
+        )
+        if closed:
+            raise UserError(
+                self.env._(
+                    "A call is about open invoices of the company: %(invoices)s is not one.",
+                    invoices=", ".join(closed.mapped("display_name")),
+                )
+            )
         if self.outcome == "promise_to_pay":
             if not self.promise_date or self.promise_date <= today:
                 raise UserError(self.env._("The promised payment date must be after today."))
@@ -263,12 +277,19 @@ class CollectionCallWizard(models.TransientModel):
     # ----------------------------------------------------------------- outcomes
     def _outcome_promise_to_pay(self, partner, call):
         # Held through the last day of grace: the day after, the promise is judged.
-        grace = timedelta(days=self.env.company.collection_promise_grace_days + 1)
-        self.move_ids.write({"collection_hold_until": self.promise_date + grace})
+        # A longer hold stays.
+        hold = self.promise_date + timedelta(
+            days=self.env.company.collection_promise_grace_days + 1
+        )
+        for move in self.move_ids:
+            if not move.collection_hold_until or move.collection_hold_until < hold:
+                move.collection_hold_until = hold
         self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
                 "kind": "promise",
+                # Made on the day of the call: what is paid from then on counts.
+                "date": call.date,
                 "move_ids": [Command.set(self.move_ids.ids)],
                 "promise_date": self.promise_date,
                 "promise_amount": self.promise_amount,
@@ -328,7 +349,9 @@ class CollectionCallWizard(models.TransientModel):
         self._schedule_next_call(partner, self.right_contact_id)
 
     def _outcome_refused(self, partner, call):
-        self.env["collection.engine"]._collection_escalate(self.move_ids)
+        # As a broken promise: not the invoices held, disputed, in a plan or excluded.
+        engine = self.env["collection.engine"]
+        engine._collection_escalate(engine._collection_moving_on(self.move_ids, call.date))
 
     def _outcome_already_paid(self, partner, call):
         payments = self.unreconciled_payment_ids
