@@ -71,15 +71,19 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
         self.assertEqual(disputed.collection_stage_id, self.stage["call"])
 
-    def test_a_call_is_about_open_invoices(self):
+    def test_a_call_is_about_posted_invoices_and_promises_nothing_paid(self):
+        draft = self._invoice(self.customer, 45, post=False)
+        with self.assertRaisesRegex(UserError, "posted invoices"):
+            self.call("refused", move=self.move | draft)
         paid = self._invoice(self.customer, 50)
         self._pay(paid, day=DAY0 - timedelta(days=1))
-        draft = self._invoice(self.customer, 45, post=False)
-        for move in (paid, draft):
-            with self.assertRaisesRegex(UserError, "open invoices"):
-                self.call("refused", move=self.move | move)
+        with self.assertRaisesRegex(UserError, "is paid"):
+            self.call("dispute", move=self.move | paid, dispute_reason="Goods damaged")
         self.assertFalse(self.events(self.customer, "call"))
-        self.assertFalse(self.events(self.customer, "stage_change"))
+        self.assertFalse(self.move.collection_disputed)
+        # An invoice paid since the dialog was opened does not keep the call from being logged.
+        self.call("already_paid", move=self.move | paid)
+        self.assertEqual(self.events(self.customer, "call").move_ids, self.move | paid)
 
     def test_a_promise_leaves_a_longer_hold(self):
         self.move.collection_hold_until = DAY0 + timedelta(days=40)

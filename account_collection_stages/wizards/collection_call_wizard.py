@@ -160,18 +160,25 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(self.env._("Choose the invoices the call was about."))
         if self.move_ids.commercial_partner_id - self.partner_id.commercial_partner_id:
             raise UserError(self.env._("All the invoices must be the customer's."))
-        closed = self.move_ids.filtered(
-            lambda m: (
-                m.state != "posted"
-                or m.payment_state in PAID_STATES
-                or m.company_id != self.company_id
-            )
+        foreign = self.move_ids.filtered(
+            lambda m: m.state != "posted" or m.company_id != self.company_id
         )
-        if closed:
+        if foreign:
             raise UserError(
                 self.env._(
-                    "A call is about open invoices of the company: %(invoices)s is not one.",
-                    invoices=", ".join(closed.mapped("display_name")),
+                    "A call is about posted invoices of %(company)s: %(invoices)s is not one.",
+                    company=self.company_id.name,
+                    invoices=", ".join(foreign.mapped("display_name")),
+                )
+            )
+        # Paid since the dialog was opened, say: the call is still logged, but nothing
+        # is promised, disputed or planned on a paid invoice.
+        paid = self.move_ids.filtered(lambda m: m.payment_state in PAID_STATES)
+        if paid and self.outcome in ("promise_to_pay", "dispute", "plan_requested"):
+            raise UserError(
+                self.env._(
+                    "%(invoices)s is paid: leave it out of a promise, a dispute or a plan.",
+                    invoices=", ".join(paid.mapped("display_name")),
                 )
             )
         if self.outcome == "promise_to_pay":
@@ -281,9 +288,9 @@ class CollectionCallWizard(models.TransientModel):
         hold = self.promise_date + timedelta(
             days=self.env.company.collection_promise_grace_days + 1
         )
-        for move in self.move_ids:
-            if not move.collection_hold_until or move.collection_hold_until < hold:
-                move.collection_hold_until = hold
+        self.move_ids.filtered(
+            lambda m: not m.collection_hold_until or m.collection_hold_until < hold
+        ).write({"collection_hold_until": hold})
         self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
