@@ -1329,10 +1329,9 @@ class CollectionEngine(models.AbstractModel):
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule.
 
-        With ``partners`` (the customer's button), ``moves`` are the customers' overdue
-        invoices, of which those the daily run would claim are reminded: not the excluded,
-        held or disputed ones, nor those of a payment plan. Without, ``moves`` are the invoices
-        the user chose."""
+        With ``partners`` (the customer's button; ``moves`` empty), of the customers' overdue
+        invoices those the daily run would claim: not the excluded, held or disputed ones, nor
+        those of a payment plan. Without, of ``moves``, the invoices the user chose."""
         self.env["collection.event"]._collection_check_user(
             self.env._("Only collection users can send overdue reminders.")
         )

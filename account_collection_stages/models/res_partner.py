@@ -391,7 +391,7 @@ class ResPartner(models.Model):
     def action_collection_send_reminder(self):
         partners = self.commercial_partner_id
         return self.env["collection.engine"]._collection_send_now(
-            partners._collection_overdue_moves(), partners=partners
+            self.env["account.move"], partners=partners
         )
 
     def action_collection_exclude(self):
