@@ -213,6 +213,25 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(plan.state, "done")
         self.assertFalse(self.move.collection_plan_id)
 
+    def test_a_cancelled_invoice_owes_the_plan_nothing(self):
+        """Cancelled after the plan was agreed, an invoice is no longer due: as one a credit
+        note pays, it counts towards the installments, and the plan ends once the others are
+        paid."""
+        self.rate(self.customer, "good")
+        wrong = self._invoice(self.customer, 35, amount=200.0)
+        plan = self.plan(moves=self.move | wrong, installment_count=2)
+        plan.action_confirm()
+        self.assertEqual(plan.line_ids.mapped("amount"), [600.0, 600.0])
+        wrong.button_cancel()
+        self.assertEqual(plan.line_ids.mapped("amount_paid"), [200.0, 0.0])
+        self._pay(self.move, day=DAY0 + timedelta(days=2))
+        self.run_engine(DAY0 + timedelta(days=3))
+        self.assertEqual(plan.state, "done")
+        self.assertFalse(self.move.collection_plan_id)
+        self.run_engine(DAY0 + timedelta(days=60))
+        self.assertEqual(plan.state, "done")
+        self.assertEqual(self.customer.collection_broken_plans, 0)
+
     def test_unpaid_installment_breaks_the_plan(self):
         paid_since = self._invoice(self.customer, 35, amount=200.0)
         disputed_since = self._invoice(self.customer, 38, amount=300.0)

@@ -41,12 +41,17 @@ class CollectionPaymentPlanLine(models.Model):
         self.plan_id._check_terms_open()
         return super().unlink()
 
-    @api.depends("amount", "plan_id.amount_total", "plan_id.move_ids.amount_residual")
+    @api.depends(
+        "amount",
+        "plan_id.amount_total",
+        "plan_id.move_ids.amount_residual",
+        "plan_id.move_ids.state",
+    )
     def _compute_amount_paid(self):
         """What was paid on the plan's invoices since it was made fills the installments in
         date order."""
         for plan in self.plan_id:
-            paid = plan.amount_total - sum(plan.move_ids.mapped("amount_residual"))
+            paid = plan.amount_total - plan._collection_left_to_pay()
             for line in plan.line_ids.sorted(lambda line: (line.date, line.id)):
                 line.amount_paid = min(max(paid, 0.0), line.amount)
                 paid -= line.amount_paid
