@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import DAY0, CollectionCase
 
@@ -15,6 +18,19 @@ class TestCollectionPause(CollectionCase):
         wizard = records.env[action["res_model"]].browse(action["res_id"])
         wizard.write(values)
         return wizard.action_confirm()
+
+    def _shows_send_now(self, partner):
+        """Whether the customer's form shows its "Send overdue reminder now" button."""
+        arch = partner.get_views([(False, "form")])["views"]["form"]["arch"]
+        (button,) = etree.fromstring(arch).xpath(
+            "//button[@name='action_collection_send_reminder']"
+        )
+        names = [name for name in partner._fields if name.startswith("collection_")]
+        values = partner.read(names)[0]
+        values = {
+            name: value[0] if isinstance(value, tuple) else value for name, value in values.items()
+        }
+        return not safe_eval(button.get("invisible"), values)
 
     def test_excluded_invoice_is_left_alone(self):
         move = self._invoice(self.customer, 10)
@@ -105,10 +121,15 @@ class TestCollectionPause(CollectionCase):
 
     def test_send_reminder_now_sends_no_invoice_twice_a_day(self):
         reminded = self._invoice(self.customer, 10)
+        with freeze_time(DAY0):
+            self.assertTrue(self._shows_send_now(self.customer))
         self.run_engine()
         for records in (reminded, self.customer):
             with freeze_time(DAY0), self.assertRaisesRegex(UserError, "today already"):
                 records.action_collection_send_reminder()
+        # Nor does the customer's form offer it.
+        with freeze_time(DAY0):
+            self.assertFalse(self._shows_send_now(self.customer))
         # The next day, the customer's button leaves out the invoice reminded by hand then.
         newer = self._invoice(self.customer, 0)
         with freeze_time(DAY0 + timedelta(days=1)):

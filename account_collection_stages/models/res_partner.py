@@ -67,6 +67,13 @@ class ResPartner(models.Model):
         "would chase: it does not chase this customer.",
         groups="base.group_user",
     )
+    collection_reminded_today = fields.Boolean(
+        string="Reminded today",
+        compute="_compute_collection_overdue_amount",
+        help="Every overdue invoice the collection run chases got its overdue reminder today: "
+        "none is reminded twice a day.",
+        groups="base.group_user",
+    )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_overdue_amount", groups="base.group_user"
     )
@@ -287,6 +294,10 @@ class ResPartner(models.Model):
             partner.collection_credit_amount = credits[customer].total
             partner.collection_credits_cover = bool(moves) and engine._collection_claims_nothing(
                 moves, chased, credits[customer].split(moves, chased)
+            )
+            partner.collection_reminded_today = bool(moves) and all(
+                move.collection_last_reminder_date and move.collection_last_reminder_date >= today
+                for move in moves
             )
             partner.collection_finance_charge_set = charge_set
 
