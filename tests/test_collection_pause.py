@@ -19,14 +19,15 @@ class TestCollectionPause(CollectionCase):
         wizard.write(values)
         return wizard.action_confirm()
 
-    def _shows_send_now(self, partner):
-        """Whether the customer's form shows its "Send overdue reminder now" button."""
-        arch = partner.get_views([(False, "form")])["views"]["form"]["arch"]
+    def _shows_send_now(self, record):
+        """Whether the form of ``record``, a customer or an invoice, shows its "Send overdue
+        reminder now" button."""
+        arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
         (button,) = etree.fromstring(arch).xpath(
             "//button[@name='action_collection_send_reminder']"
         )
-        names = [name for name in partner._fields if name.startswith("collection_")]
-        values = partner.read(names)[0]
+        names = [name for name in record._fields if name.startswith("collection_")]
+        values = record.read(names)[0]
         values = {
             name: value[0] if isinstance(value, tuple) else value for name, value in values.items()
         }
@@ -123,13 +124,15 @@ class TestCollectionPause(CollectionCase):
         reminded = self._invoice(self.customer, 10)
         with freeze_time(DAY0):
             self.assertTrue(self._shows_send_now(self.customer))
+            self.assertTrue(self._shows_send_now(reminded))
         self.run_engine()
         for records in (reminded, self.customer):
             with freeze_time(DAY0), self.assertRaisesRegex(UserError, "today already"):
                 records.action_collection_send_reminder()
-        # Nor does the customer's form offer it.
+        # Nor do their forms offer it.
         with freeze_time(DAY0):
             self.assertFalse(self._shows_send_now(self.customer))
+            self.assertFalse(self._shows_send_now(reminded))
         # The next day, the customer's button leaves out the invoice reminded by hand then.
         newer = self._invoice(self.customer, 0)
         with freeze_time(DAY0 + timedelta(days=1)):

@@ -171,6 +171,12 @@ class AccountMove(models.Model):
         help="What is unpaid of the installments past due, in the invoice's currency.",
         groups="base.group_user",
     )
+    collection_reminded_today = fields.Boolean(
+        string="Reminded today",
+        compute="_compute_collection_overdue",
+        help="The invoice got its overdue reminder today: none is reminded twice a day.",
+        groups="base.group_user",
+    )
 
     @api.model
     def _read_group_collection_stage_ids(self, stages, domain):
@@ -185,6 +191,7 @@ class AccountMove(models.Model):
         "line_ids.amount_residual_currency",
         "payment_state",
         "state",
+        "collection_last_reminder_date",
     )
     def _compute_collection_overdue(self):
         # A reminder's day, when its email and PDFs are rendered; else today.
@@ -198,6 +205,8 @@ class AccountMove(models.Model):
             move.collection_overdue_since = due
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
+            last = move.collection_last_reminder_date
+            move.collection_reminded_today = bool(last and last >= today)
 
     @api.model_create_multi
     def create(self, vals_list):
