@@ -246,6 +246,55 @@ class TestCollectionCalls(CollectionCase):
             {self.move: "kept", second: "broken"},
         )
 
+    def _promise_second_invoice(self, second, amount, days):
+        """Log a promise of ``amount`` by DAY0 + ``days`` about ``second``, a day after the
+        first call."""
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=1),
+            move=second,
+            promise_date=DAY0 + timedelta(days=days),
+            promise_amount=amount,
+        )
+
+    def test_one_payment_keeps_one_promise_judged_on_another_day(self):
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=500.0)
+        self._promise_second_invoice(second, 500.0, days=12)
+        self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=4))
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.run_engine(DAY0 + timedelta(days=17))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(
+            {p.move_ids: p.promise_state for p in promises},
+            {self.move: "kept", second: "broken"},
+        )
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+
+    def test_what_is_matched_of_a_counted_payment_frees_the_rest(self):
+        """The payment kept the first promise; once the accountant matches that part of it
+        with the first promise's invoice, the rest is free for the second promise."""
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call(
+            "promise_to_pay",
+            move=second,
+            promise_date=DAY0 + timedelta(days=5),
+            promise_amount=500.0,
+        )
+        self._promise_second_invoice(self.move, 300.0, days=12)
+        payment = self._unmatched_payment("inbound", 800.0, DAY0 + timedelta(days=4))
+        self.run_engine(DAY0 + timedelta(days=9))
+        receivable = (payment.move_id | second).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        receivable.reconcile()
+        self.assertEqual(second.payment_state, "paid")
+        self.run_engine(DAY0 + timedelta(days=17))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
+
     def test_promises_judged_together_each_count_their_own_payments(self):
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()

@@ -5,7 +5,14 @@ from odoo.modules.module import get_manifest
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 MODULE = "account_collection_stages"
-OUR_MODELS = ("collection.stage", "collection.event", "collection.pause")
+OUR_MODELS = (
+    "collection.stage",
+    "collection.event",
+    "collection.pause",
+    "collection.promise.payment",
+)
+# Written by the collection actions only.
+RECORDS = ("collection.event", "collection.promise.payment")
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -75,15 +82,14 @@ class TestInstall(TransactionCase):
                 rules = access.search([("model_id.model", "=", model)])
                 self.assertIn(user_group, rules.group_id)
                 self.assertTrue(self.env[model].with_user(self.billing).has_access("read"))
-                # The history is written by the collection actions only.
                 self.assertEqual(
                     self.env[model].with_user(self.admin_user).has_access("create"),
-                    model != "collection.event",
+                    model not in RECORDS,
                 )
         stage_rules = access.search([("model_id.model", "=", "collection.stage")])
         self.assertIn(manager_group, stage_rules.group_id)
         self.assertFalse(self.env["collection.stage"].with_user(self.billing).has_access("write"))
-        for model in ("collection.stage", "collection.event"):
+        for model in ("collection.stage", *RECORDS):
             rule = self.env["ir.rule"].search([("model_id.model", "=", model)])
             self.assertIn("company_ids", rule.domain_force)
 

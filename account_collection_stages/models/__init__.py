@@ -1,6 +1,7 @@
 from . import collection_payment_history
 from . import collection_stage
 from . import collection_event
+from . import collection_promise_payment
 from . import collection_payment_plan
 from . import collection_payment_plan_line
 from . import res_company

@@ -959,11 +959,15 @@ class CollectionEngine(models.AbstractModel):
                 ("promise_date", "<", today - grace),
             ]
         )
-        received = self._collection_received_since(promises)
+        received, counted = self._collection_received_since(promises)
         for state, group in promises.grouped(
             lambda p: self._collection_promise_state(p, received.get(p, 0.0))
         ).items():
             group.sudo().promise_state = state
+        # What they counted of payments not matched yet is not counted again.
+        self.env["collection.promise.payment"].sudo().create(
+            [vals for promise in promises for vals in counted[promise]]
+        )
         broken = promises.filtered(lambda p: p.promise_state == "broken")
         if not broken:
             return
@@ -992,16 +996,18 @@ class CollectionEngine(models.AbstractModel):
         )
 
     def _collection_received_since(self, promises):
-        """{promise: what its customer paid since the promise was made and nobody matched
-        with an invoice yet, that the promise counts}, in company currency.
+        """What the customers paid since each promise was made and nobody matched with an
+        invoice yet, that the promise counts, in company currency: ``({promise: amount},
+        {promise: values of the collection.promise.payment that record it}})``. A promise
+        records them only when they keep it.
 
         What was paid is the open balance, in the customer's favour, of the receivable lines
         outside invoices dated since the promise: payments, less what went back to the
-        customer (a refund, a bounced payment). The promises judged together share them:
-        oldest first, a promise that they keep takes what it lacks from the oldest payments
-        it may count, and those are not counted again for another one."""
+        customer (a refund, a bounced payment). Promises share them: oldest first, a promise
+        that they keep takes what it lacks from the oldest payments it may count, and those
+        are not counted again for another one, judged the same day or later."""
         if not promises:
-            return {}
+            return {}, {}
         lines = self.env["account.move.line"].search_fetch(
             [
                 ("company_id", "=", self.env.company.id),
@@ -1015,8 +1021,9 @@ class CollectionEngine(models.AbstractModel):
             ["partner_id", "date", "amount_residual"],
             order="date, id",
         )
-        left = {line: -line.amount_residual for line in lines}  # in the customer's favour
+        left = self._collection_left_to_count(lines)  # in the customer's favour
         received = {}
+        counted = defaultdict(list)
         for promise in promises.sorted(lambda p: (p.date, p.id)):
             since = [
                 line
@@ -1026,14 +1033,51 @@ class CollectionEngine(models.AbstractModel):
             ]
             available = max(sum(left[line] for line in since), 0.0)
             lacking = max(promise.promise_amount - self._collection_promise_paid(promise), 0.0)
+            if all(move.payment_state in PAID_STATES for move in promise.move_ids):
+                lacking = 0.0  # kept whatever it was paid: it needs none of them
             received[promise] = min(available, lacking)
             if available < lacking:
                 continue  # not kept by them: they are left for another promise
             for line in since:
                 part = min(max(left[line], 0.0), lacking)
+                if not part:
+                    continue
                 left[line] -= part
                 lacking -= part
-        return received
+                counted[promise].append(
+                    {
+                        "event_id": promise.id,
+                        "line_id": line.id,
+                        "amount": part,
+                        "unmatched": -line.amount_residual,
+                    }
+                )
+        return received, counted
+
+    @api.model
+    def _collection_left_to_count(self, lines):
+        """{line: what kept promises have not counted yet of what is unmatched of it, in the
+        customer's favour} for receivable ``lines`` not matched in full. What was matched of a
+        line since a promise first counted it releases what the promises counted first: that
+        part of the payment went to an invoice, where the balance of a promise's invoices shows
+        it."""
+        taken = defaultdict(float)
+        unmatched_then = {}
+        for count in (
+            self.env["collection.promise.payment"]
+            .sudo()
+            .search_fetch([("line_id", "in", lines.ids)], ["line_id", "amount", "unmatched"])
+        ):
+            taken[count.line_id] += count.amount
+            unmatched_then[count.line_id] = max(
+                unmatched_then.get(count.line_id, 0.0), count.unmatched
+            )
+        left = {}
+        for line in lines:
+            unmatched = -line.amount_residual
+            matched_since = max(unmatched_then.get(line, unmatched) - unmatched, 0.0)
+            left[line] = unmatched - max(taken[line] - matched_since, 0.0)
+        return left
 
     @api.model
     def _collection_promise_paid(self, promise):
