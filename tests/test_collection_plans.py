@@ -224,6 +224,12 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(plan.line_ids.mapped("amount"), [600.0, 600.0])
         wrong.button_cancel()
         self.assertEqual(plan.line_ids.mapped("amount_paid"), [200.0, 0.0])
+        # Reset to draft to be corrected, an invoice still owes the plan.
+        self.move.button_draft()
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(plan.line_ids.mapped("amount_paid"), [200.0, 0.0])
+        self.move.action_post()
         self._pay(self.move, day=DAY0 + timedelta(days=2))
         self.run_engine(DAY0 + timedelta(days=3))
         self.assertEqual(plan.state, "done")

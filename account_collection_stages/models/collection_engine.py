@@ -1108,10 +1108,11 @@ class CollectionEngine(models.AbstractModel):
 
     @api.model
     def _collection_to_chase(self, move):
-        """Whether an invoice of a promise or plan is still to chase: unpaid, not in a plan,
-        not disputed."""
+        """Whether an invoice of a promise or plan is still to chase: posted (not cancelled,
+        nor reset to draft), unpaid, not in a plan, not disputed."""
         return not (
-            move.payment_state in UNCHASED_STATES
+            move.state != "posted"
+            or move.payment_state in UNCHASED_STATES
             or move.collection_plan_id
             or move.collection_disputed
         )

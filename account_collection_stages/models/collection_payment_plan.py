@@ -357,18 +357,19 @@ class CollectionPaymentPlan(models.Model):
 
     # -------------------------------------------------------------- daily check
     def _collection_left_to_pay(self):
-        """What the plan's invoices still owe. One cancelled, or reset to draft, since the plan
-        was made owes nothing, as one a credit note reverses: the customer owes that much
-        less, and it counts towards the installments as a payment would."""
+        """What the plan's invoices still owe. One cancelled since the plan was made owes
+        nothing, as one a credit note reverses: the customer owes that much less, and it
+        counts towards the installments as a payment would. One reset to draft to be
+        corrected still owes its balance."""
         self.ensure_one()
-        return sum(self.move_ids.filtered(lambda m: m.state == "posted").mapped("amount_residual"))
+        return sum(self.move_ids.filtered(lambda m: m.state != "cancel").mapped("amount_residual"))
 
     def _collection_check_schedule(self, today):
         """Done when everything is paid; broken when an installment is late beyond the grace."""
         broken = self.browse()
         for plan in self.filtered(lambda p: p.state == "active"):
             if all(
-                move.payment_state in PAID_STATES or move.state != "posted"
+                move.payment_state in PAID_STATES or move.state == "cancel"
                 for move in plan.move_ids
             ):
                 plan._set_workflow({"state": "done"})
