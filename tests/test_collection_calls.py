@@ -260,9 +260,11 @@ class TestCollectionCalls(CollectionCase):
     def test_one_payment_keeps_one_promise_judged_on_another_day(self):
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()
-        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=500.0)
-        self._promise_second_invoice(second, 500.0, days=12)
-        self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=4))
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=99.9)
+        self._promise_second_invoice(second, 99.9, days=12)
+        # 33.3 + 66.6 is 99.89999999999999 in floating point: in cents, the promise.
+        self._unmatched_payment("inbound", 33.3, DAY0 + timedelta(days=3))
+        self._unmatched_payment("inbound", 66.6, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         self.run_engine(DAY0 + timedelta(days=17))
         promises = self.events(self.customer, "promise").filtered("promise_state")
@@ -272,9 +274,10 @@ class TestCollectionCalls(CollectionCase):
         )
         self.assertEqual(self.customer.collection_broken_promises, 1)
 
-    def test_what_is_matched_of_a_counted_payment_frees_the_rest(self):
-        """The payment kept the first promise; once the accountant matches that part of it
-        with the first promise's invoice, the rest is free for the second promise."""
+    def _counted_payment_then_matched(self, matched_with):
+        """A payment of 800 keeps a promise of 500 about a second invoice of 500; then it is
+        matched with ``matched_with`` (a function of that invoice returning an invoice), and
+        a promise of 300 about the first invoice, made before the payment, is judged."""
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()
         self.call(
@@ -286,14 +289,42 @@ class TestCollectionCalls(CollectionCase):
         self._promise_second_invoice(self.move, 300.0, days=12)
         payment = self._unmatched_payment("inbound", 800.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
-        receivable = (payment.move_id | second).line_ids.filtered(
+        (payment.move_id | matched_with(second)).line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
-        )
-        receivable.reconcile()
-        self.assertEqual(second.payment_state, "paid")
+        ).reconcile()
         self.run_engine(DAY0 + timedelta(days=17))
-        promises = self.events(self.customer, "promise").filtered("promise_state")
+        return self.events(self.customer, "promise").filtered("promise_state")
+
+    def test_a_counted_payment_matched_with_the_promised_invoice_frees_the_rest(self):
+        """Matched with the invoice of the promise it kept, the payment is in that invoice's
+        balance: what is left of it is free for the second promise."""
+        promises = self._counted_payment_then_matched(lambda second: second)
         self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
+
+    def test_a_counted_payment_matched_elsewhere_frees_nothing(self):
+        """Matched with another invoice, the payment paid it: what the first promise counted
+        of it stays counted, and nothing is left for the second promise."""
+        promises = self._counted_payment_then_matched(
+            lambda second: self._invoice(self.customer, 50, amount=300.0)
+        )
+        self.assertEqual(promises.mapped("promise_state"), ["broken", "kept"])
+
+    def test_a_promise_about_a_cancelled_invoice_is_superseded(self):
+        """Nothing is left to chase of a cancelled invoice: its promise is not broken, nor
+        does it move the invoice on."""
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        self.move.button_cancel()
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(
+            self.events(self.customer, "promise").filtered("promise_state").promise_state,
+            "superseded",
+        )
+        self.assertEqual(self.customer.collection_broken_promises, 0)
+        moved_on = self.events(self.customer, "stage_change").filtered(
+            lambda e: e.stage_id and e.date > DAY0
+        )
+        self.assertFalse(moved_on)
 
     def test_promises_judged_together_each_count_their_own_payments(self):
         second = self._invoice(self.customer, 40, amount=500.0)

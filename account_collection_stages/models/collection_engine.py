@@ -1022,6 +1022,7 @@ class CollectionEngine(models.AbstractModel):
             order="date, id",
         )
         left = self._collection_left_to_count(lines)  # in the customer's favour
+        currency = self.env.company.currency_id
         received = {}
         counted = defaultdict(list)
         for promise in promises.sorted(lambda p: (p.date, p.id)):
@@ -1036,48 +1037,72 @@ class CollectionEngine(models.AbstractModel):
             if all(move.payment_state in PAID_STATES for move in promise.move_ids):
                 lacking = 0.0  # kept whatever it was paid: it needs none of them
             received[promise] = min(available, lacking)
-            if available < lacking:
+            if currency.compare_amounts(available, lacking) < 0:
                 continue  # not kept by them: they are left for another promise
             for line in since:
                 part = min(max(left[line], 0.0), lacking)
-                if not part:
+                if currency.is_zero(part):
                     continue
                 left[line] -= part
                 lacking -= part
                 counted[promise].append(
-                    {
-                        "event_id": promise.id,
-                        "line_id": line.id,
-                        "amount": part,
-                        "unmatched": -line.amount_residual,
-                    }
+                    {"event_id": promise.id, "line_id": line.id, "amount": part}
                 )
+        matched = self._collection_matched_with_promises(
+            [
+                (vals["line_id"], promise)
+                for promise, vals_list in counted.items()
+                for vals in vals_list
+            ]
+        )
+        for promise, vals_list in counted.items():
+            for vals in vals_list:
+                vals["matched_then"] = matched[vals["line_id"], promise]
         return received, counted
 
     @api.model
     def _collection_left_to_count(self, lines):
-        """{line: what kept promises have not counted yet of what is unmatched of it, in the
-        customer's favour} for receivable ``lines`` not matched in full. What was matched of a
-        line since a promise first counted it releases what the promises counted first: that
-        part of the payment went to an invoice, where the balance of a promise's invoices shows
-        it."""
-        taken = defaultdict(float)
-        unmatched_then = {}
-        for count in (
+        """{line: what is unmatched of it, in the customer's favour, less what kept promises
+        counted of it} for receivable ``lines`` not matched in full. What was matched of a
+        line with a promise's invoices since the promise counted it gives that count back:
+        it shows in the balance of the promise's invoices. A payment matched with anything
+        else, or made smaller, gives nothing back."""
+        counts = (
             self.env["collection.promise.payment"]
             .sudo()
-            .search_fetch([("line_id", "in", lines.ids)], ["line_id", "amount", "unmatched"])
-        ):
-            taken[count.line_id] += count.amount
-            unmatched_then[count.line_id] = max(
-                unmatched_then.get(count.line_id, 0.0), count.unmatched
+            .search_fetch(
+                [("line_id", "in", lines.ids)], ["line_id", "event_id", "amount", "matched_then"]
             )
-        left = {}
-        for line in lines:
-            unmatched = -line.amount_residual
-            matched_since = max(unmatched_then.get(line, unmatched) - unmatched, 0.0)
-            left[line] = unmatched - max(taken[line] - matched_since, 0.0)
-        return left
+        )
+        matched = self._collection_matched_with_promises(
+            [(count.line_id.id, count.event_id) for count in counts]
+        )
+        counted = defaultdict(float)
+        for count in counts:
+            given_back = max(matched[count.line_id.id, count.event_id] - count.matched_then, 0.0)
+            counted[count.line_id] += max(count.amount - given_back, 0.0)
+        return {line: -line.amount_residual - counted[line] for line in lines}
+
+    @api.model
+    def _collection_matched_with_promises(self, pairs):
+        """{(payment line id, promise): what is matched of the line with the promise's
+        invoices}, in company currency, for the ``pairs`` given."""
+        if not pairs:
+            return {}
+        matched = defaultdict(list)  # line id -> [(invoice, amount)]
+        for partial in self.env["account.partial.reconcile"].search_fetch(
+            [("credit_move_id", "in", list({line_id for line_id, _promise in pairs}))],
+            ["credit_move_id", "debit_move_id", "amount"],
+        ):
+            matched[partial.credit_move_id.id].append(
+                (partial.debit_move_id.move_id, partial.amount)
+            )
+        return {
+            (line_id, promise): sum(
+                amount for move, amount in matched[line_id] if move in promise.move_ids
+            )
+            for line_id, promise in pairs
+        }
 
     @api.model
     def _collection_promise_paid(self, promise):

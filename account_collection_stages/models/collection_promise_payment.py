@@ -4,8 +4,8 @@ from odoo import fields, models
 class CollectionPromisePayment(models.Model):
     """What a kept promise counted of a payment nobody had matched with an invoice yet. A
     promise judged later counts only what is left of it: one payment keeps one promise, on
-    whatever day each is judged. Once the payment is matched, what was matched since it was
-    counted releases the count first."""
+    whatever day each is judged. Once the payment is matched with the promise's invoices,
+    the count is given back: the payment shows in their balance instead."""
 
     _name = "collection.promise.payment"
     _description = "Payment counted by a promise"
@@ -19,7 +19,8 @@ class CollectionPromisePayment(models.Model):
     company_id = fields.Many2one(related="event_id.company_id", store=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(string="Counted", help="What the promise counted of the payment.")
-    unmatched = fields.Monetary(
-        string="Unmatched then",
-        help="What nobody had matched of the payment when the promise counted it.",
+    matched_then = fields.Monetary(
+        string="Matched with its invoices then",
+        help="What of the payment was matched with the promise's invoices when the promise "
+        "counted it.",
     )
