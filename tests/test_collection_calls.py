@@ -309,6 +309,24 @@ class TestCollectionCalls(CollectionCase):
         )
         self.assertEqual(promises.mapped("promise_state"), ["broken", "kept"])
 
+    def test_a_payment_counted_then_matched_elsewhere_takes_nothing_from_others(self):
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        self._promise_second_invoice(second, 500.0, days=12)
+        first_payment = self._unmatched_payment("inbound", 1000.0, DAY0 + timedelta(days=4))
+        self.run_engine(DAY0 + timedelta(days=9))
+        # Most of the payment the first promise counted pays another invoice: what is left of
+        # it is counted already, and the second promise has a payment of its own.
+        other = self._invoice(self.customer, 50, amount=900.0)
+        (first_payment.move_id | other).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).reconcile()
+        self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=10))
+        self.run_engine(DAY0 + timedelta(days=17))
+        promises = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
+
     def test_a_promise_about_a_cancelled_invoice_is_superseded(self):
         """Nothing is left to chase of a cancelled invoice: its promise is not broken, nor
         does it move the invoice on."""

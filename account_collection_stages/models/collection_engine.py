@@ -1081,7 +1081,12 @@ class CollectionEngine(models.AbstractModel):
         for count in counts:
             given_back = max(matched[count.line_id.id, count.event_id] - count.matched_then, 0.0)
             counted[count.line_id] += max(count.amount - given_back, 0.0)
-        return {line: -line.amount_residual - counted[line] for line in lines}
+        # Never below nothing: counts a payment no longer has (matched elsewhere since) take
+        # nothing from the others.
+        return {
+            line: -line.amount_residual - min(counted[line], max(-line.amount_residual, 0.0))
+            for line in lines
+        }
 
     @api.model
     def _collection_matched_with_promises(self, pairs):
