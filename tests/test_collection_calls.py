@@ -327,6 +327,41 @@ class TestCollectionCalls(CollectionCase):
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
 
+    def test_a_promise_put_off_before_its_date_is_superseded(self):
+        """The customer calls before the promised date to put it off: the new promise replaces
+        the old one, which is not broken when its date passes."""
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=3),
+            promise_date=DAY0 + timedelta(days=20),
+            promise_amount=1000.0,
+        )
+        self.run_engine(DAY0 + timedelta(days=11))
+        promises = self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+        self.assertEqual(promises.mapped("promise_state"), ["superseded", "open"])
+        self.assertIn("Puts off the promise to pay by", str(promises[1].note))
+        self.assertEqual(self.customer.collection_broken_promises, 0)
+        self._pay(self.move, day=DAY0 + timedelta(days=18))
+        self.run_engine(DAY0 + timedelta(days=26))
+        self.assertEqual(promises.mapped("promise_state"), ["superseded", "kept"])
+
+    def test_a_promise_missed_stays_to_be_judged_when_another_is_made(self):
+        """Past its date, a promise is not put off by a new one: it is judged, broken here."""
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=7),
+            promise_date=DAY0 + timedelta(days=20),
+            promise_amount=1000.0,
+        )
+        self.run_engine(DAY0 + timedelta(days=11))
+        promises = self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+        self.assertEqual(promises.mapped("promise_state"), ["broken", "open"])
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+
     def test_a_promise_about_a_cancelled_invoice_is_superseded(self):
         """Nothing is left to chase of a cancelled invoice: its promise is not broken, nor
         does it move the invoice on."""

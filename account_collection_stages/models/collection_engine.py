@@ -1122,7 +1122,8 @@ class CollectionEngine(models.AbstractModel):
         - kept: its invoices are paid, or the customer paid at least the amount promised
           (the balance when promised, less the balance now, plus ``received``: payments since
           the promise not matched with an invoice yet);
-        - superseded: what is unpaid is in a payment plan or disputed, which replace it;
+        - superseded: what is unpaid is in a payment plan or disputed, which replace it (a
+          promise put off by a new one is superseded when that one is made);
         - broken otherwise."""
         moves = promise.move_ids
         paid = self._collection_promise_paid(promise) + received

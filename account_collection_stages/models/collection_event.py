@@ -78,7 +78,8 @@ class CollectionEvent(models.Model):
         [("open", "Open"), ("kept", "Kept"), ("broken", "Broken"), ("superseded", "Superseded")],
         string="Promise status",
         index=True,
-        help="Superseded: what was left unpaid went into a payment plan or was disputed.",
+        help="Superseded: what was left unpaid went into a payment plan or was disputed, or "
+        "the customer put the promise off, before its date, with a new one.",
     )
     amount_overdue = fields.Monetary(
         string="Overdue amount", help="Overdue amount of the invoices, in the company currency."

@@ -291,10 +291,35 @@ class CollectionCallWizard(models.TransientModel):
         self.move_ids.filtered(
             lambda m: not m.collection_hold_until or m.collection_hold_until < hold
         ).write({"collection_hold_until": hold})
+        # The customer puts off a promise about these invoices whose date has not come: the
+        # new one replaces it. One whose date has passed is judged, kept or broken, as made.
+        put_off = (
+            self.env["collection.event"]
+            .search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("partner_id", "=", partner.id),
+                    ("kind", "=", "promise"),
+                    ("promise_state", "=", "open"),
+                    ("promise_date", ">=", call.date),
+                ]
+            )
+            .filtered(lambda promise: promise.move_ids <= self.move_ids)
+        )
+        put_off.sudo().promise_state = "superseded"
         self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
                 "kind": "promise",
+                "note": self.env._(
+                    "Puts off the promise to pay by %(dates)s.",
+                    dates=", ".join(
+                        format_date(self.env, date)
+                        for date in sorted(set(put_off.mapped("promise_date")))
+                    ),
+                )
+                if put_off
+                else False,
                 # Made on the day of the call: what is paid from then on counts.
                 "date": call.date,
                 "move_ids": [Command.set(self.move_ids.ids)],
