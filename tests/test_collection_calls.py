@@ -63,6 +63,16 @@ class TestCollectionCalls(CollectionCase):
         # The half due 40 days ago, not the half due in 20 days.
         self.assertEqual(change.amount_overdue, 500.0)
 
+    def test_refusal_moves_on_to_a_stage_the_invoice_reaches_by_its_amount(self):
+        """The agency takes debts of 5,000 and more: refused on Negotiation, an invoice of
+        1,000 goes on to Legal action."""
+        self.stage["agency"].min_amount = 5000.0
+        move = self._invoice(self.customer, 65)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
+        self.call("refused", move=move)
+        self.assertEqual(move.collection_stage_id, self.stage["legal"])
+
     def test_refusal_leaves_the_invoices_not_chased_where_they_are(self):
         disputed = self._invoice(self.customer, 40)
         self.run_engine()

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
 from .common import DAY0, MODULE, CollectionCase
@@ -70,6 +70,27 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine()
         self.assertEqual(small.collection_stage_id, self.stage["reminder"])
         self.assertEqual(big.collection_stage_id, self.stage["call"])
+
+    def test_the_ladder_goes_by_days_overdue(self):
+        """A stage added from its form, on the default sequence, takes its place on the ladder
+        by its days overdue."""
+        final = self.env["collection.stage"].create(
+            {"name": "Final demand", "kind": "reminder", "min_days_overdue": 45}
+        )
+        before, on_it = self._invoice(self.customer, 44), self._invoice(self.customer, 50)
+        self.run_engine()
+        self.assertEqual(before.collection_stage_id, self.stage["call"])
+        self.assertEqual(on_it.collection_stage_id, final)
+
+    def test_a_stage_in_use_is_archived_not_deleted(self):
+        move = self._invoice(self.customer, 40)
+        self.run_engine()
+        with self.assertRaisesRegex(UserError, "archive it instead"):
+            self.stage["call"].unlink()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        unused = self.env["collection.stage"].create({"name": "Unused", "min_days_overdue": 200})
+        unused.unlink()
+        self.assertFalse(unused.exists())
 
     def test_stage_never_moves_back(self):
         move = self._invoice(self.customer, 65)

@@ -1168,18 +1168,20 @@ class CollectionEngine(models.AbstractModel):
         escalated = {}
         for company, group in moves.grouped("company_id").items():
             ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
+            day = today or company._collection_today()
+            # What is past due of them: weighed against the stages' minimum amounts, and
+            # recorded as the daily run's stage changes record it.
+            overdue = self._collection_past_due(group, day)
             new_stages = {}
             for move in group:
-                if after := ladder.after(move.collection_stage_id):
+                amount = overdue[move][1] if move in overdue else 0.0
+                if after := ladder.after(move.collection_stage_id, amount):
                     new_stages[move] = after
             if not new_stages:
                 continue
-            day = today or company._collection_today()
             writes = {}
             self._collection_set_stages(new_stages, day, writes)
             self._collection_write_moves(writes)
-            # What is past due of them, as the daily run's stage changes record.
-            overdue = self._collection_past_due(group, day)
             groups = defaultdict(list)
             for move, stage in new_stages.items():
                 groups[move.commercial_partner_id, stage].append(move)

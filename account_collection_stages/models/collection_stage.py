@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 STAGE_KINDS = [
@@ -16,11 +16,17 @@ AUTO_KINDS = ("reminder", "call")
 class CollectionStage(models.Model):
     _name = "collection.stage"
     _description = "Collection Stage"
-    _order = "sequence, id"
+    # The ladder goes by days overdue, as Odoo's follow-up levels do; the sequence orders the
+    # stages from the same days (told apart by their minimum amounts, say).
+    _order = "min_days_overdue, sequence, id"
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
+    sequence = fields.Integer(
+        default=10,
+        help="Among stages from the same days overdue, the later one is the firmer: an invoice "
+        "that qualifies for both reaches it.",
+    )
     kind = fields.Selection(
         STAGE_KINDS,
         string="Type",
@@ -117,10 +123,28 @@ class CollectionStage(models.Model):
     def _read_group_stage_ids(self, stages, domain):
         return stages.search([("company_id", "in", self.env.companies.ids)])
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        """A stage with invoices on it, or in the collection history, is archived instead: its
+        invoices would fall back on their days overdue, and the history would lose it."""
+        moves = (
+            self.env["account.move"].sudo().search_count([("collection_stage_id", "in", self.ids)])
+        )
+        events = self.env["collection.event"].sudo().search_count([("stage_id", "in", self.ids)])
+        if moves or events:
+            raise UserError(
+                self.env._(
+                    "%(stages)s has invoices on it or is in the collection history: archive it "
+                    "instead. Its invoices stay on it until they reach a later stage.",
+                    stages=", ".join(self.mapped("display_name")),
+                )
+            )
+
     def _ladder_key(self):
-        """Position on the ladder: a stage is more advanced than another when its key is larger."""
+        """Position on the ladder, by days overdue, then sequence: a stage is more advanced
+        than another when its key is larger."""
         self.ensure_one()
-        return (self.sequence, self.id)
+        return (self.min_days_overdue, self.sequence, self.id)
 
 
 class Ladder:
@@ -148,11 +172,23 @@ class Ladder:
             mails = self._mails[stage.id] = bool(stage.mail_template_id)
         return mails
 
-    def after(self, current):
-        """The first stage past ``current`` (the first one, without a current stage)."""
+    def after(self, current, amount):
+        """The first stage past ``current`` (the first one, without a current stage) that an
+        invoice with ``amount`` due reaches: its minimum amount holds here too."""
         return next(
-            (stage for stage in self.stages if not current or self.key(stage) > self.key(current)),
+            (
+                stage
+                for stage, _min_days, min_amount in self.steps
+                if (not current or self.key(stage) > self.key(current))
+                and self._reaches(amount, min_amount)
+            ),
             self.stages.browse(),
+        )
+
+    def _reaches(self, amount, min_amount):
+        return (
+            not min_amount
+            or float_compare(min_amount, amount, precision_rounding=self.rounding) <= 0
         )
 
     def target(self, current, days, amount):
@@ -161,10 +197,7 @@ class Ladder:
         qualifies for a later one."""
         target = None
         for stage, min_days, min_amount in self.steps:
-            if min_days <= days and (
-                not min_amount
-                or float_compare(min_amount, amount, precision_rounding=self.rounding) <= 0
-            ):
+            if min_days <= days and self._reaches(amount, min_amount):
                 target = stage
         if current and (not target or self.key(current) > self.key(target)):
             return current
