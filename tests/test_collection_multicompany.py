@@ -273,6 +273,41 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertTrue(other)
         with self.assertRaises(AccessError):
             other.with_user(clerk).read(["amount_claimed"])
+        # Nor can the clerk, or an employee outside accounting, open the invoice PDFs the other
+        # company's reminder carried, in the chatter of the customer they share.
+        pdfs = other.mail_message_id.attachment_ids
+        self.assertTrue(pdfs)
+        storekeeper = new_test_user(self.env, "storekeeper", groups="base.group_user")
+        for user in (clerk, storekeeper):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                pdfs.with_user(user).check("read")
+        # Its own company's, the clerk can.
+        own = self.reminders(self.customer) - other
+        own.mail_message_id.attachment_ids.with_user(clerk).check("read")
+
+    def test_work_goes_to_users_of_the_company(self):
+        """Set to users of the first company only, the second company's collection responsible
+        and default collector are passed over: its call goes to one of its collection
+        managers, who can open its invoices."""
+        outsider = new_test_user(
+            self.env,
+            "collector.one",
+            groups="account.group_account_invoice",
+            company_id=self.company_1.id,
+            company_ids=[self.company_1.id],
+        )
+        self.customer.with_company(self.company_2).collection_responsible_id = outsider
+        self.company_2.collection_default_user_id = outsider
+        admin = self.env.ref("base.user_admin")
+        self.assertNotIn(self.company_2, admin.company_ids)
+        move = self._invoice(self.customer, 15, company=self.company_2, post=False)
+        move.invoice_user_id = False  # no salesperson either
+        move.action_post()
+        self.run_engine()
+        user = self.collection_activities(self.customer).user_id
+        self.assertNotEqual(user, outsider)
+        self.assertIn(self.company_2, user.company_ids)
+        self.assertTrue(user.has_group(f"{MODULE}.group_collection_manager"))
 
     def test_each_company_judges_the_customer_by_its_own_invoices(self):
         on_time = self._invoice(self.customer, 100)

@@ -1204,19 +1204,32 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_responsible(self, partner, moves, fallback):
         """The partner's collection responsible, else the salesperson, else ``fallback`` (the
-        company's, see _collection_default_responsible): the first of them still active."""
+        company's, see _collection_default_responsible): the first of them who works for the
+        company."""
         return (
-            partner.collection_responsible_id.filtered("active")
-            or moves.invoice_user_id.filtered(lambda u: u.active and not u.share)[:1]
+            self._collection_workers(partner.collection_responsible_id)
+            or self._collection_workers(moves.invoice_user_id)[:1]
             or fallback
         )
 
     @api.model
     def _collection_default_responsible(self):
+        """The company's default collection responsible, else the administrator, else one of
+        its collection managers: the first of them who works for the company."""
+        company = self.env.company
         return (
-            self.env.company.collection_default_user_id.filtered("active")
-            or self.env.ref("base.user_admin", raise_if_not_found=False).filtered("active")
-            or self.env.user
+            self._collection_workers(company.collection_default_user_id)
+            or self._collection_workers(self.env.ref("base.user_admin", raise_if_not_found=False))
+            or company._collection_manager()
+        )
+
+    @api.model
+    def _collection_workers(self, users):
+        """Those of ``users`` who can act on the current company's invoices: active employees
+        of the company."""
+        company = self.env.company
+        return (users or self.env["res.users"]).filtered(
+            lambda u: u.active and not u.share and company in u.company_ids
         )
 
     # ------------------------------------------------------------ reminders
@@ -1242,16 +1255,18 @@ class CollectionEngine(models.AbstractModel):
             bodies = template._render_field("body_html", group.ids, compute_lang=True)
             for event in group:
                 partner = event.partner_id
+                # Each PDF belongs to its invoice, as the invoice emails Odoo sends: those who
+                # may read the invoice may open it, not everyone who sees the customer.
                 attachments = Attachment.create(
                     [
                         {
-                            "name": name,
-                            "raw": content,
-                            "mimetype": mimetype,
-                            "res_model": "res.partner",
-                            "res_id": partner.id,
+                            "name": pdfs[move.id][0],
+                            "raw": pdfs[move.id][1],
+                            "mimetype": pdfs[move.id][2],
+                            "res_model": "account.move",
+                            "res_id": move.id,
                         }
-                        for name, content, mimetype in (pdfs[m.id] for m in event.move_ids)
+                        for move in event.move_ids
                     ]
                 )
                 recipients = partner._collection_invoice_contacts()
