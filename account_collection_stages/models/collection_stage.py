@@ -119,10 +119,6 @@ class CollectionStage(models.Model):
                     )
                 )
 
-    @api.model
-    def _read_group_stage_ids(self, stages, domain):
-        return stages.search([("company_id", "in", self.env.companies.ids)])
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         """A stage with invoices on it, or in the collection history, is archived instead: its
