@@ -337,19 +337,24 @@ class TestCollectionCalls(CollectionCase):
         promises = self.events(self.customer, "promise").filtered("promise_state")
         self.assertEqual(promises.mapped("promise_state"), ["kept", "kept"])
 
-    def test_a_promise_put_off_before_its_date_is_superseded(self):
-        """The customer calls before the promised date to put it off: the new promise replaces
-        the old one, which is not broken when its date passes."""
+    def _promise_then_another(self, days_later):
+        """A promise by DAY0 + 5, then another by DAY0 + 20 made ``days_later``; returns both
+        promises, oldest first, as the run of DAY0 + 11 leaves them."""
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
         self.call(
             "promise_to_pay",
-            when=NOON + timedelta(days=3),
+            when=NOON + timedelta(days=days_later),
             promise_date=DAY0 + timedelta(days=20),
             promise_amount=1000.0,
         )
         self.run_engine(DAY0 + timedelta(days=11))
-        promises = self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+        return self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+
+    def test_a_promise_put_off_before_its_date_is_superseded(self):
+        """The customer calls before the promised date to put it off: the new promise replaces
+        the old one, which is not broken when its date passes."""
+        promises = self._promise_then_another(days_later=3)
         self.assertEqual(promises.mapped("promise_state"), ["superseded", "open"])
         self.assertIn("Puts off the promise to pay by", str(promises[1].note))
         self.assertEqual(self.customer.collection_broken_promises, 0)
@@ -359,16 +364,7 @@ class TestCollectionCalls(CollectionCase):
 
     def test_a_promise_missed_stays_to_be_judged_when_another_is_made(self):
         """Past its date, a promise is not put off by a new one: it is judged, broken here."""
-        self.run_engine()
-        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
-        self.call(
-            "promise_to_pay",
-            when=NOON + timedelta(days=7),
-            promise_date=DAY0 + timedelta(days=20),
-            promise_amount=1000.0,
-        )
-        self.run_engine(DAY0 + timedelta(days=11))
-        promises = self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+        promises = self._promise_then_another(days_later=7)
         self.assertEqual(promises.mapped("promise_state"), ["broken", "open"])
         self.assertEqual(self.customer.collection_broken_promises, 1)
 

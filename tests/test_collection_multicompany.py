@@ -253,17 +253,20 @@ class TestCollectionMultiCompany(CollectionCase):
             calls = self.env["mail.activity"].search(domain + [("res_id", "=", self.customer.id)])
             self.assertEqual(calls.collection_stage_id.company_id, companies)
 
-    def test_users_see_only_their_companies(self):
-        self._invoice(self.customer, 15)
-        self._invoice(self.customer, 15, company=self.company_2)
-        self.run_engine()
-        clerk = new_test_user(
+    def _billing_user_of_company_1(self, login):
+        return new_test_user(
             self.env,
-            "clerk.one",
+            login,
             groups="account.group_account_invoice",
             company_id=self.company_1.id,
             company_ids=[self.company_1.id],
         )
+
+    def test_users_see_only_their_companies(self):
+        self._invoice(self.customer, 15)
+        self._invoice(self.customer, 15, company=self.company_2)
+        self.run_engine()
+        clerk = self._billing_user_of_company_1("clerk.one")
         events = self.env["collection.event"].with_user(clerk).search([])
         self.assertTrue(events)
         self.assertEqual(events.company_id, self.company_1)
@@ -289,13 +292,7 @@ class TestCollectionMultiCompany(CollectionCase):
         """Set to users of the first company only, the second company's collection responsible
         and default collector are passed over: its call goes to one of its collection
         managers, who can open its invoices."""
-        outsider = new_test_user(
-            self.env,
-            "collector.one",
-            groups="account.group_account_invoice",
-            company_id=self.company_1.id,
-            company_ids=[self.company_1.id],
-        )
+        outsider = self._billing_user_of_company_1("collector.one")
         self.customer.with_company(self.company_2).collection_responsible_id = outsider
         self.company_2.collection_default_user_id = outsider
         admin = self.env.ref("base.user_admin")
