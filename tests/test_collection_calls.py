@@ -73,6 +73,15 @@ class TestCollectionCalls(CollectionCase):
         self.call("refused", move=move)
         self.assertEqual(move.collection_stage_id, self.stage["legal"])
 
+    def test_refusal_weighs_what_an_invoice_not_due_yet_owes(self):
+        """On Negotiation by hand before its due date, an invoice of 6,000 refused goes on to
+        the agency that takes 5,000 and more."""
+        self.stage["agency"].min_amount = 5000.0
+        move = self._invoice(self.customer, -5, amount=6000.0)
+        move.collection_stage_id = self.stage["negotiation"]
+        self.call("refused", move=move)
+        self.assertEqual(move.collection_stage_id, self.stage["agency"])
+
     def test_refusal_leaves_the_invoices_not_chased_where_they_are(self):
         disputed = self._invoice(self.customer, 40)
         self.run_engine()
@@ -367,6 +376,31 @@ class TestCollectionCalls(CollectionCase):
         promises = self._promise_then_another(days_later=7)
         self.assertEqual(promises.mapped("promise_state"), ["broken", "open"])
         self.assertEqual(self.customer.collection_broken_promises, 1)
+
+    def test_a_promise_beside_another_leaves_it_open(self):
+        """A promise about a new invoice, sooner, made in a call that lists the promised one
+        too, does not put the first promise off."""
+        second = self._invoice(self.customer, 10, amount=300.0)
+        self.run_engine()
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=20), promise_amount=1000.0)
+        self._promise_second_invoice(self.move | second, 300.0, days=12)
+        first = self.events(self.customer, "promise").sorted("id")[0]
+        self.assertEqual(first.promise_state, "open")
+
+    def test_a_promise_put_off_after_part_is_paid(self):
+        """Of a promise about two invoices, one is paid; the customer puts the other off."""
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call(
+            "promise_to_pay",
+            move=self.move | second,
+            promise_date=DAY0 + timedelta(days=10),
+            promise_amount=1500.0,
+        )
+        self._pay(second, day=DAY0 + timedelta(days=1))
+        self._promise_second_invoice(self.move, 1000.0, days=25)
+        first = self.events(self.customer, "promise").sorted("id")[0]
+        self.assertEqual(first.promise_state, "superseded")
 
     def test_a_promise_about_a_cancelled_invoice_is_superseded(self):
         """Nothing is left to chase of a cancelled invoice: its promise is not broken, nor

@@ -1174,7 +1174,8 @@ class CollectionEngine(models.AbstractModel):
             overdue = self._collection_past_due(group, day)
             new_stages = {}
             for move in group:
-                amount = overdue[move][1] if move in overdue else 0.0
+                # One not past due yet (a refusal about it, say) weighs what it owes.
+                amount = overdue[move][1] if move in overdue else move.amount_residual_signed
                 if after := ladder.after(move.collection_stage_id, amount):
                     new_stages[move] = after
             if not new_stages:

@@ -37,6 +37,8 @@ class CollectionStage(models.Model):
     )
     min_days_overdue = fields.Integer(
         string="From days overdue",
+        required=True,
+        default=0,
         help="An invoice reaches this stage once it is at least this many days past due.",
     )
     repeat_days = fields.Integer(

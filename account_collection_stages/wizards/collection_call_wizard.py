@@ -291,8 +291,10 @@ class CollectionCallWizard(models.TransientModel):
         self.move_ids.filtered(
             lambda m: not m.collection_hold_until or m.collection_hold_until < hold
         ).write({"collection_hold_until": hold})
-        # The customer puts off a promise about these invoices whose date has not come: the
-        # new one replaces it. One whose date has passed is judged, kept or broken, as made.
+        # The customer puts off a promise whose date has not come: a later date for all its
+        # invoices still unpaid. The new promise replaces it. One whose date has passed is
+        # judged, kept or broken, as made; so is one a promise about other invoices, or sooner,
+        # comes beside.
         put_off = (
             self.env["collection.event"]
             .search(
@@ -302,9 +304,10 @@ class CollectionCallWizard(models.TransientModel):
                     ("kind", "=", "promise"),
                     ("promise_state", "=", "open"),
                     ("promise_date", ">=", call.date),
+                    ("promise_date", "<", self.promise_date),
                 ]
             )
-            .filtered(lambda promise: promise.move_ids <= self.move_ids)
+            .filtered(lambda promise: self._puts_off(promise))
         )
         put_off.sudo().promise_state = "superseded"
         self.env["collection.event"]._collection_create(
@@ -331,6 +334,11 @@ class CollectionCallWizard(models.TransientModel):
                 "contact_id": self.contact_id.id,
             }
         )._collection_log_on_partner()
+
+    def _puts_off(self, promise):
+        """Whether this call's promise is about all of ``promise``'s invoices still unpaid."""
+        unpaid = promise.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES)
+        return bool(unpaid) and unpaid <= self.move_ids
 
     def _outcome_dispute(self, partner, call):
         self.move_ids.sudo().write(
