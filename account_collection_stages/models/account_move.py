@@ -205,8 +205,13 @@ class AccountMove(models.Model):
             move.collection_overdue_since = due
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
-            last = move.collection_last_reminder_date
-            move.collection_reminded_today = bool(last and last >= today)
+            move.collection_reminded_today = move._collection_reminded_since(today)
+
+    def _collection_reminded_since(self, day):
+        """Whether the invoice got an overdue reminder on ``day`` or later: none is reminded
+        twice a day, by the run or by hand."""
+        last = self.collection_last_reminder_date
+        return bool(last and last >= day)
 
     @api.model_create_multi
     def create(self, vals_list):

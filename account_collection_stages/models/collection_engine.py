@@ -650,7 +650,7 @@ class CollectionEngine(models.AbstractModel):
         last = move.collection_last_reminder_date
         if not last:
             return True
-        if last >= today:
+        if move._collection_reminded_since(today):
             return False  # never twice a day (a reminder sent by hand today, say)
         if not stage.repeat_days:
             stage_date = move.collection_stage_date
@@ -1480,12 +1480,7 @@ class CollectionEngine(models.AbstractModel):
             raise UserError(self.env._("There is no overdue invoice to remind."))
         # Never twice a day, as the daily run: an invoice it reminded this morning, or a
         # click a moment ago, is left out.
-        reminded = moves.filtered(
-            lambda m: (
-                m.collection_last_reminder_date
-                and m.collection_last_reminder_date >= todays[m.company_id]
-            )
-        )
+        reminded = moves.filtered(lambda m: m._collection_reminded_since(todays[m.company_id]))
         moves -= reminded
         if not moves:
             raise UserError(

@@ -296,8 +296,7 @@ class ResPartner(models.Model):
                 moves, chased, credits[customer].split(moves, chased)
             )
             partner.collection_reminded_today = bool(moves) and all(
-                move.collection_last_reminder_date and move.collection_last_reminder_date >= today
-                for move in moves
+                move._collection_reminded_since(today) for move in moves
             )
             partner.collection_finance_charge_set = charge_set
 
