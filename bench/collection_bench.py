@@ -23,9 +23,9 @@ carries all of its customer's overdue invoices, about N/C PDFs).
    ``--keep-run-db``): the engine runs as in production, committing batch by batch, and the
    next run starts from the same state.
 3. ``collection.engine._cron_collection_run()`` runs once, the time budget lifted, with
-   ``_collection_decide`` (deciding phase) and ``_collection_send_reminders`` (mailing phase)
-   timed and their SQL queries counted, summed over the batches; each phase's pending writes
-   are flushed inside its own measurement.
+   ``_collection_decide`` (deciding phase) and collection.reminder's ``_collection_send_reminders``
+   (mailing phase) timed and their SQL queries counted, summed over the batches; each phase's
+   pending writes are flushed inside its own measurement.
 4. Real PDFs take wkhtmltopdf runs (about a second each, for up to 100 invoices): only the
    first K reminder emails get them. The other reminders go through the same mailing code with
    a stub PDF instead of each invoice's report, so every email is still posted and queued; the
@@ -644,11 +644,11 @@ def record_counts(env):
 
 def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
     """``_cron_collection_run`` once, with its two phases measured."""
-    Engine = type(env["collection.engine"])
+    Engine, Reminder = type(env["collection.engine"]), type(env["collection.reminder"])
     decide, send, documents = (
         Engine._collection_decide,
-        Engine._collection_send_reminders,
-        Engine._collection_invoice_documents,
+        Reminder._collection_send_reminders,
+        Reminder._collection_invoice_documents,
     )
     meters = {name: Meter() for name in ("decide", "mail_pdf", "mail_stub", "pdf", "run")}
     state = {"pdf_left": pdf_emails, "stub": False}
@@ -697,8 +697,8 @@ def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
 
     with (
         patch.object(Engine, "_collection_decide", measured_decide),
-        patch.object(Engine, "_collection_send_reminders", measured_send),
-        patch.object(Engine, "_collection_invoice_documents", measured_documents),
+        patch.object(Reminder, "_collection_send_reminders", measured_send),
+        patch.object(Reminder, "_collection_invoice_documents", measured_documents),
         meters["run"].measure(env.cr),
     ):
         env["collection.engine"]._cron_collection_run()
@@ -774,7 +774,7 @@ def measure_on(env, args, results, report_url):
     )
 
     say("Warming up: one invoice PDF (report assets, wkhtmltopdf)")
-    env["collection.engine"]._collection_invoice_documents(Move.search(domain, limit=1))
+    env["collection.reminder"]._collection_invoice_documents(Move.search(domain, limit=1))
     cr.rollback()
 
     steal = Steal()

@@ -11,6 +11,7 @@ from odoo.tests import freeze_time, new_test_user, tagged
 from .common import DAY0, ENGINE_LOGGER, CollectionCase
 
 Engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
+Reminder = "odoo.addons.account_collection_stages.models.collection_reminder.CollectionReminder"
 
 
 class WorkerKilled(BaseException):
@@ -34,17 +35,17 @@ class TestCollectionBatches(CollectionCase):
             cls._invoice(customer, 5)
 
     def run_failing(self, fails):
-        """Run the engine with the invoice report failing where ``fails(engine, moves)``;
+        """Run the engine with the invoice report failing where ``fails(reminder, moves)``;
         returns the errors logged."""
-        documents = type(self.env["collection.engine"])._collection_invoice_documents
+        documents = type(self.env["collection.reminder"])._collection_invoice_documents
 
-        def report(engine, moves):
-            if fails(engine, moves):
+        def report(reminder, moves):
+            if fails(reminder, moves):
                 raise UserError("The invoice report cannot be rendered.")
-            return documents(engine, moves)
+            return documents(reminder, moves)
 
         with (
-            patch(f"{Engine}._collection_invoice_documents", report),
+            patch(f"{Reminder}._collection_invoice_documents", report),
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
             self.run_engine(failures_expected=True)
@@ -62,21 +63,21 @@ class TestCollectionBatches(CollectionCase):
             commits.append(True)
             cr.execute("SAVEPOINT collection_committed")
 
-        send = type(self.env["collection.engine"])._collection_send_reminders
+        send = type(self.env["collection.reminder"])._collection_send_reminders
         batches = []
 
-        def dying_send(engine, events):
+        def dying_send(reminder, events):
             batches.append(events.partner_id)
             if len(batches) == 2:
                 raise WorkerKilled("worker killed")
-            return send(engine, events)
+            return send(reminder, events)
 
         def run():
             with freeze_time(DAY0), patch.object(cr, "commit", commit):
                 self.env["collection.engine"]._collection_run(commit=True)
 
         cr.execute("SAVEPOINT collection_committed")
-        with patch(f"{Engine}._collection_send_reminders", dying_send):
+        with patch(f"{Reminder}._collection_send_reminders", dying_send):
             try:
                 run()
             except WorkerKilled:
@@ -103,7 +104,7 @@ class TestCollectionBatches(CollectionCase):
 
     def test_failing_customer_does_not_hold_up_the_others(self):
         broken = self.customers[2]
-        logs = self.run_failing(lambda engine, moves: broken in moves.commercial_partner_id)
+        logs = self.run_failing(lambda reminder, moves: broken in moves.commercial_partner_id)
         self.assertIn(broken.name, logs[0])
         for customer in self.customers - broken:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
@@ -126,7 +127,7 @@ class TestCollectionBatches(CollectionCase):
         other_customer = self._customer("Wood Corner")
         other_customer.with_company(other_company).property_payment_term_id = self.pay_terms_a
         self._invoice(other_customer, 5, company=other_company)
-        logs = self.run_failing(lambda engine, moves: engine.env.company != other_company)
+        logs = self.run_failing(lambda reminder, moves: reminder.env.company != other_company)
         # Each of the five customers, and each batch of two whose customers all failed.
         self.assertEqual(len(logs), 7)
         self.assertEqual(sum("every customer of a batch" in line for line in logs), 2)
@@ -142,7 +143,7 @@ class TestCollectionBatches(CollectionCase):
     def test_last_batch_of_failing_customers_after_others_went_through(self):
         self.env["ir.config_parameter"].set_param("account_collection_stages.batch_size", 3)
         broken = self.customers[3:]  # the second and last batch, of two
-        logs = self.run_failing(lambda engine, moves: moves.commercial_partner_id & broken)
+        logs = self.run_failing(lambda reminder, moves: moves.commercial_partner_id & broken)
         # Each failing customer, then their batch; the run did not stop.
         self.assertEqual(len(logs), 3)
         for customer in self.customers:

@@ -68,14 +68,14 @@ class TestCollectionMail(CollectionCase):
         """A run that goes on past midnight mails what it decided the day before: the email's
         lines and the PDF count the days overdue on the reminder's day, as its totals do."""
         self._invoice(self.customer, 10)
-        send = type(self.env["collection.engine"])._collection_send_reminders
+        send = type(self.env["collection.reminder"])._collection_send_reminders
 
-        def past_midnight(engine, events):
+        def past_midnight(reminder, events):
             with freeze_time(DAY0 + timedelta(days=1)):
-                return send(engine, events)
+                return send(reminder, events)
 
-        engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
-        with patch(f"{engine}._collection_send_reminders", past_midnight):
+        reminder = "odoo.addons.account_collection_stages.models.collection_reminder"
+        with patch(f"{reminder}.CollectionReminder._collection_send_reminders", past_midnight):
             self.run_engine()
         reminder = self.reminders(self.customer)
         self.assertEqual(reminder.date, DAY0)
@@ -186,7 +186,7 @@ class TestCollectionMail(CollectionCase):
         moves = short | long | other
         with freeze_time(DAY0):
             documents = (
-                self.env["collection.engine"]
+                self.env["collection.reminder"]
                 .with_context(force_report_rendering=True)
                 ._collection_invoice_documents(moves)
             )

@@ -317,7 +317,7 @@ class AccountMove(models.Model):
 
     def action_collection_send_reminder(self):
         self._collection_check_customer_invoices()
-        return self.env["collection.engine"]._collection_send_now(self)
+        return self.env["collection.reminder"]._collection_send_now(self)
 
     def action_collection_exclude(self):
         self._collection_check_customer_invoices()

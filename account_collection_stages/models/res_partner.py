@@ -400,7 +400,7 @@ class ResPartner(models.Model):
 
     def action_collection_send_reminder(self):
         partners = self.commercial_partner_id
-        return self.env["collection.engine"]._collection_send_now(
+        return self.env["collection.reminder"]._collection_send_now(
             self.env["account.move"], partners=partners
         )
 
