@@ -239,6 +239,18 @@ class TestCollectionLadder(CollectionCase):
             if len(self.reminders(self.customer)) > before:
                 sent_on.append(offset)
         self.assertEqual(sent_on, [1, 31, 61])
+        # Each reminder's copy of the invoice is kept on the invoice under its own, dated name.
+        stem = move._get_invoice_report_filename().removesuffix(".pdf")
+        copies = self.env["ir.attachment"].search(
+            [("res_model", "=", "account.move"), ("res_id", "=", move.id)]
+        )
+        self.assertEqual(
+            sorted(copies.mapped("name")),
+            [
+                f"{stem} - overdue reminder {DAY0 + timedelta(days=offset)}.html"
+                for offset in sent_on
+            ],
+        )
         self.assertEqual(move.collection_reminder_count, 3)
         self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=61))
         self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=91))

@@ -89,28 +89,32 @@ class TestCollectionMail(CollectionCase):
                 self._customer("Gemini Furniture", lang="en_US"),
                 "OVERDUE invoices",
                 "OVERDUE",
+                "overdue reminder",
             ),
             "es_ES": (
                 self._customer("Muebles Ibéricos", lang="es_ES"),
                 "facturas VENCIDAS",
                 "VENCIDA",
+                "recordatorio de vencimiento",
             ),
             "it_IT": (
                 self._customer("Arredamenti Roma", lang="it_IT"),
                 "fatture SCADUTE",
                 "SCADUTA",
+                "sollecito di pagamento",
             ),
         }
-        for partner, _subject, _banner in customers.values():
+        for partner, *_texts in customers.values():
             self._invoice(partner, 5)
         self.run_engine()
-        for lang, (partner, subject, banner) in customers.items():
+        for lang, (partner, subject, banner, file_name) in customers.items():
             with self.subTest(lang=lang):
                 message = self.reminders(partner).mail_message_id
                 self.assertIn(subject, message.subject)
                 attachment = message.attachment_ids
                 self.assertEqual(len(attachment), 1)
                 self.assertIn(banner, attachment.raw.decode())
+                self.assertIn(file_name, attachment.name)
         self.assertIn("Estimado", str(self.reminders(customers["es_ES"][0]).mail_message_id.body))
         self.assertIn("Gentile", str(self.reminders(customers["it_IT"][0]).mail_message_id.body))
 
@@ -164,7 +168,8 @@ class TestCollectionMail(CollectionCase):
         self.assertEqual(len(attachments), 2)
         # Both invoices were rendered by one wkhtmltopdf run: each file is its own invoice.
         for move in moves:
-            name = move._get_invoice_report_filename()
+            stem = move._get_invoice_report_filename().removesuffix(".pdf")
+            name = f"{stem} - overdue reminder {DAY0}.pdf"
             self.assertIn(name, attachments)
             pdf = PdfFileReader(io.BytesIO(attachments[name].get_content()))
             text = " ".join(page.extract_text() for page in pdf.pages)

@@ -44,7 +44,9 @@ class CollectionReminder(models.AbstractModel):
                 attachments = Attachment.create(
                     [
                         {
-                            "name": pdfs[move.id][0],
+                            "name": self._collection_reminder_file_name(
+                                move, pdfs[move.id][0], event.date
+                            ),
                             "raw": pdfs[move.id][1],
                             "mimetype": pdfs[move.id][2],
                             "res_model": "account.move",
@@ -76,6 +78,18 @@ class CollectionReminder(models.AbstractModel):
                     unreached |= event
                 event.sudo().mail_message_id = message
         self._collection_ask_for_email(unreached)
+
+    def _collection_reminder_file_name(self, move, name, day):
+        """The name of ``move``'s document ``name`` on the reminder of ``day``: the invoice's
+        own, dated, in the language of its PDF. Each reminder's copy then stands apart, among
+        the invoice's attachments, from the invoice's PDF and from the other reminders'."""
+        stem, dot, extension = name.rpartition(".")
+        title = self.with_context(lang=move.partner_id.lang).env._(
+            "%(invoice)s - overdue reminder %(date)s",
+            invoice=stem or extension,
+            date=day.isoformat(),
+        )
+        return f"{title}.{extension}" if dot else title
 
     def _collection_ask_for_email(self, events):
         """For reminder ``events`` that reached no one (the customer has no email address), a
