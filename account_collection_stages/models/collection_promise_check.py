@@ -150,12 +150,13 @@ class CollectionPromiseCheck(models.AbstractModel):
         for count in counts:
             given_back = max(matched[count.line_id.id, count.event_id] - count.matched_then, 0.0)
             counted[count.line_id] += max(count.amount - given_back, 0.0)
-        # Never below nothing: counts a payment no longer has (matched elsewhere since) take
-        # nothing from the others.
-        return {
-            line: -line.amount_residual - min(counted[line], max(-line.amount_residual, 0.0))
-            for line in lines
-        }
+        left = {}
+        for line in lines:
+            unmatched = -line.amount_residual
+            # Never below nothing: counts a payment no longer has (matched elsewhere since)
+            # take nothing from the others.
+            left[line] = unmatched - min(counted[line], max(unmatched, 0.0))
+        return left
 
     @api.model
     def _collection_matched_with_promises(self, pairs):
