@@ -334,6 +334,17 @@ class TestCollectionPlans(CollectionCase):
         plan.action_cancel()
         self.assertFalse(plan.activity_ids, "the approval request goes with the plan")
 
+    def test_plan_request_waits_for_its_plan(self):
+        """The plan's dialog closed, the request waits: a second call asking again adds to it,
+        and the plan, drawn up later from the customer, does it."""
+        self.request_plan()
+        self.request_plan(DAY0 + timedelta(days=2))
+        request = self.plan_requests()
+        self.assertEqual(len(request), 1)
+        self.assertEqual(str(request.note).count(self.move.name), 2)
+        self.plan(installment_count=2)
+        self.assertFalse(request.exists())
+
     def test_approval_after_a_payment_meanwhile(self):
         plan = self.plan(installment_count=2, down_payment=300.0)
         plan.action_confirm()
@@ -342,18 +353,35 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(plan.state, "active")
         self.assertEqual(plan.amount_total, 1000.0)
 
-    def test_plan_from_a_call(self):
-        self.rate(self.customer, "good")
-        with freeze_time(DAY0):
+    def request_plan(self, day=DAY0):
+        with freeze_time(day):
             action = self.move.action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])
             wizard.outcome = "plan_requested"
-            plan_action = wizard.action_confirm()
+            return wizard.action_confirm()
+
+    def plan_requests(self):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", self.customer.id),
+                ("activity_type_id.name", "=", "Payment plan requested"),
+            ]
+        )
+
+    def test_plan_from_a_call(self):
+        self.rate(self.customer, "good")
+        plan_action = self.request_plan()
+        # Should the plan's dialog be closed, the request stays in sight, for the caller.
+        request = self.plan_requests()
+        self.assertEqual(request.user_id, self.env.user)
+        self.assertIn(self.move.name, str(request.note))
         plan = (
             self.env["collection.payment.plan"]
             .with_context(**plan_action["context"])
             .create({"installment_count": 4})
         )
         self.assertEqual(plan.move_ids, self.move)
+        self.assertFalse(request.exists(), "drawing up the plan does the request")
         plan.action_confirm()
         self.assertEqual(len(plan.line_ids), 4)

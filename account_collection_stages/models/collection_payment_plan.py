@@ -1,4 +1,5 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -21,6 +22,9 @@ TERMS = {
     "first_date",
     "line_ids",
 }
+
+# Activity type of a customer's request for a payment plan, until the plan is drawn up.
+PLAN_REQUEST = "account_collection_stages.mail_activity_type_collection_plan_request"
 
 INTERVALS = {
     "weekly": relativedelta(weeks=1),
@@ -230,6 +234,10 @@ class CollectionPaymentPlan(models.Model):
         # Checked on the plans made, defaults from the context included.
         if not self.env.su and any(plan.state != "draft" or plan.approved_by_id for plan in plans):
             plans._raise_workflow()
+        for plan in plans:
+            plan._collection_requests(plan.partner_id, plan.company_id).action_feedback(
+                feedback=self.env._("Payment plan %(plan)s drawn up.", plan=plan.display_name)
+            )
         return plans
 
     def write(self, vals):
@@ -338,6 +346,44 @@ class CollectionPaymentPlan(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             partner_ids=self.partner_id.ids,
+        )
+
+    @api.model
+    def _collection_request(self, partner, moves, day):
+        """The customer asked for a payment plan for ``moves`` on ``day`` (a call): a "Payment
+        plan requested" activity for the current user keeps it in sight until a plan is drawn
+        up, should the plan wait (its dialog closed, a question to ask first). One open per
+        customer and company: a later request is added to its note."""
+        note = Markup("<p>%s</p>") % self.env._(
+            "Asked for on %(date)s, for %(invoices)s.",
+            date=format_date(self.env, day),
+            invoices=", ".join(moves.mapped("name")),
+        )
+        if request := self._collection_requests(partner, self.env.company)[:1]:
+            request.note = (request.note or Markup()) + note
+            return
+        partner.sudo().activity_schedule(
+            PLAN_REQUEST,
+            note=note,
+            user_id=self.env.user.id,
+            collection_company_id=self.env.company.id,
+        )
+
+    @api.model
+    def _collection_requests(self, partner, company):
+        """The open "Payment plan requested" activities of the customer ``partner`` for
+        ``company``, as superuser."""
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", partner.commercial_partner_id.id),
+                    ("activity_type_id", "=", self.env.ref(PLAN_REQUEST).id),
+                    ("collection_company_id", "=", company.id),
+                ]
+            )
         )
 
     def _request_approval(self):

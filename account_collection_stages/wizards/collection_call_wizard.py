@@ -365,6 +365,7 @@ class CollectionCallWizard(models.TransientModel):
         )._collection_log_on_partner()
 
     def _outcome_plan_requested(self, partner, call):
+        self.env["collection.payment.plan"]._collection_request(partner, self.move_ids, call.date)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Payment plan"),
