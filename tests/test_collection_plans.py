@@ -9,7 +9,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -335,15 +335,21 @@ class TestCollectionPlans(CollectionCase):
         self.assertFalse(plan.activity_ids, "the approval request goes with the plan")
 
     def test_plan_request_waits_for_its_plan(self):
-        """The plan's dialog closed, the request waits: a second call asking again adds to it,
-        and the plan, drawn up later from the customer, does it."""
+        """The plan's dialog closed, the request waits: the same user's second call asking
+        again adds to it, a colleague's gets one of their own, and the plan, confirmed later
+        from the customer, does them."""
+        self.rate(self.customer, "good")
         self.request_plan()
         self.request_plan(DAY0 + timedelta(days=2))
         request = self.plan_requests()
         self.assertEqual(len(request), 1)
         self.assertEqual(str(request.note).count(self.move.name), 2)
-        self.plan(installment_count=2)
-        self.assertFalse(request.exists())
+        colleague = new_test_user(self.env, "colleague", groups="account.group_account_invoice")
+        self.request_plan(DAY0 + timedelta(days=3), user=colleague)
+        requests = self.plan_requests()
+        self.assertEqual(requests.user_id, self.env.user | colleague)
+        self.plan(installment_count=2).action_confirm()
+        self.assertFalse(requests.exists())
 
     def test_approval_after_a_payment_meanwhile(self):
         plan = self.plan(installment_count=2, down_payment=300.0)
@@ -353,10 +359,11 @@ class TestCollectionPlans(CollectionCase):
         self.assertEqual(plan.state, "active")
         self.assertEqual(plan.amount_total, 1000.0)
 
-    def request_plan(self, day=DAY0):
+    def request_plan(self, day=DAY0, user=None):
         with freeze_time(day):
-            action = self.move.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            move = self.move.with_user(user or self.env.user)
+            action = move.action_collection_log_call()
+            wizard = move.env[action["res_model"]].browse(action["res_id"])
             wizard.outcome = "plan_requested"
             return wizard.action_confirm()
 
@@ -365,7 +372,11 @@ class TestCollectionPlans(CollectionCase):
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", self.customer.id),
-                ("activity_type_id.name", "=", "Payment plan requested"),
+                (
+                    "activity_type_id",
+                    "=",
+                    self.env.ref(f"{MODULE}.mail_activity_type_collection_plan_request").id,
+                ),
             ]
         )
 
@@ -382,6 +393,7 @@ class TestCollectionPlans(CollectionCase):
             .create({"installment_count": 4})
         )
         self.assertEqual(plan.move_ids, self.move)
-        self.assertFalse(request.exists(), "drawing up the plan does the request")
+        self.assertTrue(request.exists(), "a draft is no plan agreed yet")
         plan.action_confirm()
+        self.assertFalse(request.exists(), "confirming the plan does the request")
         self.assertEqual(len(plan.line_ids), 4)

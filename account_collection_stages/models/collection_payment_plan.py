@@ -23,7 +23,7 @@ TERMS = {
     "line_ids",
 }
 
-# Activity type of a customer's request for a payment plan, until the plan is drawn up.
+# Activity type of a customer's request for a payment plan, until a plan is confirmed.
 PLAN_REQUEST = "account_collection_stages.mail_activity_type_collection_plan_request"
 
 INTERVALS = {
@@ -234,10 +234,6 @@ class CollectionPaymentPlan(models.Model):
         # Checked on the plans made, defaults from the context included.
         if not self.env.su and any(plan.state != "draft" or plan.approved_by_id for plan in plans):
             plans._raise_workflow()
-        for plan in plans:
-            plan._collection_requests(plan.partner_id, plan.company_id).action_feedback(
-                feedback=self.env._("Payment plan %(plan)s drawn up.", plan=plan.display_name)
-            )
         return plans
 
     def write(self, vals):
@@ -288,6 +284,9 @@ class CollectionPaymentPlan(models.Model):
             else:
                 plan._set_workflow({"state": "to_approve"})
                 plan._request_approval()
+            plan._collection_requests(plan.partner_id, plan.company_id).action_feedback(
+                feedback=self.env._("%(plan)s confirmed.", plan=plan.display_name)
+            )
         return True
 
     def action_approve(self):
@@ -351,19 +350,24 @@ class CollectionPaymentPlan(models.Model):
     @api.model
     def _collection_request(self, partner, moves, day):
         """The customer asked for a payment plan for ``moves`` on ``day`` (a call): a "Payment
-        plan requested" activity for the current user keeps it in sight until a plan is drawn
-        up, should the plan wait (its dialog closed, a question to ask first). One open per
-        customer and company: a later request is added to its note."""
+        plan request" activity for the current user keeps it in sight until a plan for the
+        customer is confirmed, should the plan wait (its dialog closed, a draft saved, a
+        question to ask first). One open per customer, company and user: a later request of
+        the same user is added to its note."""
         note = Markup("<p>%s</p>") % self.env._(
             "Asked for on %(date)s, for %(invoices)s.",
             date=format_date(self.env, day),
             invoices=", ".join(moves.mapped("name")),
         )
-        if request := self._collection_requests(partner, self.env.company)[:1]:
+        activity_type = self.env.ref(PLAN_REQUEST, raise_if_not_found=False)
+        if not activity_type:
+            return  # deleted by an administrator: no reminder of requests
+        requests = self._collection_requests(partner, self.env.company)
+        if request := requests.filtered(lambda a: a.user_id == self.env.user)[:1]:
             request.note = (request.note or Markup()) + note
             return
         partner.sudo().activity_schedule(
-            PLAN_REQUEST,
+            activity_type_id=activity_type.id,
             note=note,
             user_id=self.env.user.id,
             collection_company_id=self.env.company.id,
@@ -371,8 +375,11 @@ class CollectionPaymentPlan(models.Model):
 
     @api.model
     def _collection_requests(self, partner, company):
-        """The open "Payment plan requested" activities of the customer ``partner`` for
+        """The open "Payment plan request" activities of the customer ``partner`` for
         ``company``, as superuser."""
+        activity_type = self.env.ref(PLAN_REQUEST, raise_if_not_found=False)
+        if not activity_type:
+            return self.env["mail.activity"]
         return (
             self.env["mail.activity"]
             .sudo()
@@ -380,7 +387,7 @@ class CollectionPaymentPlan(models.Model):
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "=", partner.commercial_partner_id.id),
-                    ("activity_type_id", "=", self.env.ref(PLAN_REQUEST).id),
+                    ("activity_type_id", "=", activity_type.id),
                     ("collection_company_id", "=", company.id),
                 ]
             )
