@@ -617,11 +617,31 @@ class TestCollectionCalls(CollectionCase):
         with self.assertRaisesRegex(UserError, "right contact"):
             self.call("wrong_contact")
         self.assertFalse(self.events(self.customer, "call"))
-        right = self.env["res.partner"].create(
-            {"name": "Maria Payables", "parent_id": self.customer.id, "type": "invoice"}
+        billing = self.env["res.partner"].create(
+            {
+                "name": "Front Desk",
+                "parent_id": self.customer.id,
+                "type": "invoice",
+                "phone": "+1 555 0100",
+            }
         )
-        self.call("wrong_contact", right_contact_id=right.id)
-        self.assertIn("Maria Payables", self.collection_activities(self.customer).summary)
+        # Created from the dialog, with no phone number yet.
+        right = self.env["res.partner"].create(
+            {"name": "Maria Payables", "parent_id": self.customer.id}
+        )
+        self.call("wrong_contact", contact_id=billing.id, right_contact_id=right.id)
+        next_call = self.collection_activities(self.customer)
+        self.assertIn("Maria Payables", next_call.summary)
+        # Remembered on the customer: the next call's dialog, from that activity or from the
+        # invoice, is to them, not to the invoice address that was the wrong one.
+        self.assertEqual(self.customer.collection_contact_id, right)
+        with freeze_time(NOON + timedelta(days=1)):
+            for action in (
+                next_call.action_collection_log_call(),
+                self.move.action_collection_log_call(),
+            ):
+                wizard = self.env[action["res_model"]].browse(action["res_id"])
+                self.assertEqual(wizard.contact_id, right)
 
     def test_already_paid_lists_unreconciled_payments(self):
         payment = self._unmatched_payment("inbound", 1000.0, DAY0)

@@ -46,6 +46,7 @@ PARTNER_FIELDS = [
     "child_ids",
     "commercial_partner_id",
     "collection_responsible_id",
+    "collection_contact_id",
     "collection_no_contact",
     "collection_is_consumer",
     "collection_stage_id",

@@ -97,6 +97,15 @@ class ResPartner(models.Model):
         help="Gets this customer's collection calls and proposals.",
         groups="base.group_user",
     )
+    collection_contact_id = fields.Many2one(
+        "res.partner",
+        string="Collection contact",
+        domain="[('parent_id', '=', id)]",
+        copy=False,
+        help="The person in charge of payments, called first about overdue invoices: set when "
+        "a call finds the wrong contact, or here. Else an invoice address is called.",
+        groups="base.group_user",
+    )
     # A customer's own collection settings: a duplicate starts without them, as a new
     # customer, whoever duplicates it.
     collection_excluded = fields.Boolean(
@@ -362,9 +371,11 @@ class ResPartner(models.Model):
         )
 
     def _collection_call_contact(self):
-        """Whom to call: an invoice-address contact, one with a phone number first, else the
-        customer."""
+        """Whom to call: the customer's collection contact, else an invoice-address contact,
+        one with a phone number first, else the customer."""
         self.ensure_one()
+        if self.collection_contact_id.active:
+            return self.collection_contact_id
         contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
         return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
 

@@ -387,6 +387,8 @@ class CollectionCallWizard(models.TransientModel):
         self._schedule_next_call(partner, self.contact_id)
 
     def _outcome_wrong_contact(self, partner, call):
+        # The next calls, the daily run's included, are to them.
+        partner.sudo().collection_contact_id = self.right_contact_id
         self._schedule_next_call(partner, self.right_contact_id)
 
     def _outcome_refused(self, partner, call):
