@@ -285,6 +285,21 @@ class TestCollectionPayments(CollectionCase):
             older.action_collection_send_reminder()
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_invoice_the_credits_pay_is_left_out_of_the_reminder(self):
+        """Two invoices due for a reminder the same day, the older one paid by a credit note
+        not matched yet: the reminder is of the newer one alone, and the older one does not
+        count as reminded."""
+        older = self._invoice(self.customer, 40, amount=500.0)
+        newer = self._invoice(self.customer, 10, amount=300.0)
+        self._credit_note(self.customer, 500.0)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.move_ids, newer)
+        self.assertClaim(reminder, 300.0, 0.0, 300.0)
+        self.assertEqual(len(reminder.mail_message_id.attachment_ids), 1)
+        self.assertEqual(older.collection_reminder_count, 0)
+        self.assertEqual(newer.collection_reminder_count, 1)
+
     def test_no_reminder_for_invoices_the_credits_pay(self):
         self._invoice(self.customer, 10, amount=500.0)
         self.run_engine()

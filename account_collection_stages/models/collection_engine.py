@@ -382,12 +382,19 @@ class CollectionEngine(models.AbstractModel):
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
         reminded = {}
-        for partner, moves in reminders.items():
-            if self._collection_claims_nothing(moves, overdue, credit_parts[partner]):
-                continue  # the customer's credits pay these invoices: nothing to claim for them
+        for partner, due_moves in reminders.items():
+            parts = credit_parts[partner]
+            # The invoices the customer's credits pay have nothing to claim: not reminded.
+            moves = [
+                move
+                for move in due_moves
+                if not self._collection_claims_nothing([move], overdue, parts)
+            ]
+            if not moves:
+                continue
             stage = max((targets[move] for move in moves), key=ladder.key)
             vals = self._collection_reminder_vals(
-                partner, moves, overdue, credit_parts[partner], today, stage, charges
+                partner, moves, overdue, parts, today, stage, charges
             )
             reminded.update((move, targets[move]) for move in moves)
             event_vals.append(vals)
