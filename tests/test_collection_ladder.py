@@ -154,6 +154,8 @@ class TestCollectionLadder(CollectionCase):
         moved = self._invoice(self.customer, 40)
         self.run_engine()
         self.assertEqual((postponed | moved).collection_stage_id, self.stage["call"])
+        call = self.collection_activities(self.customer)
+        self.assertTrue(call)
         with freeze_time(DAY0 + timedelta(days=1)):
             (postponed | moved).button_draft()
             postponed.write(
@@ -161,14 +163,21 @@ class TestCollectionLadder(CollectionCase):
             )
             moved.partner_id = other
             (postponed | moved).action_post()
-        # Not past due any more, or another customer's: off the ladder, and noted.
+        # Not past due any more, or another customer's: off the ladder, and noted for the
+        # customer whose stage it was.
         self.assertFalse(postponed.collection_stage_id)
         self.assertFalse(moved.collection_stage_id)
-        self.assertIn("another due date or customer", self.events(other, "note").note)
+        notes = self.events(self.customer, "note")
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(notes.move_ids, postponed | moved)
+        self.assertIn("another due date or customer", notes.note)
         # Placed again by its days overdue, like any invoice.
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(moved.collection_stage_id, self.stage["call"])
         self.assertFalse(postponed.collection_stage_id)
+        # The first customer has nothing left to chase: its stage and its call go.
+        self.assertFalse(self.customer.collection_stage_id)
+        self.assertFalse(call.exists())
         self.run_engine(DAY0 + timedelta(days=21))
         self.assertEqual(postponed.collection_stage_id, self.stage["reminder"])
 

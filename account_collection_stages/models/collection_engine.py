@@ -197,7 +197,33 @@ class CollectionEngine(models.AbstractModel):
                 [("company_id", "=", company.id), ("state", "=", "active")], ["partner_id"]
             )
         }
-        partner_ids = candidate_partners | staged_partners | promised_partners | planned_partners
+        # Customers left with a stage or a collection activity when their last invoice on the
+        # ladder left it otherwise than by the run (posted again for another customer, say).
+        pending_partners = {
+            partner.id
+            for partner in self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("collection_stage_id.company_id", "=", company.id)])
+        } | {
+            res_id
+            for [res_id] in self.env["mail.activity"]._read_group(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("collection_company_id", "=", company.id),
+                    "|",
+                    ("collection_stage_id", "!=", False),
+                    ("activity_category", "=", "phonecall"),
+                ],
+                ["res_id"],
+            )
+        }
+        partner_ids = (
+            candidate_partners
+            | staged_partners
+            | promised_partners
+            | planned_partners
+            | pending_partners
+        )
         if not partner_ids:
             return []
         return (
@@ -524,6 +550,7 @@ class CollectionEngine(models.AbstractModel):
             writes = {}
             engine._collection_take_off(group, today, writes)
             engine._collection_write_moves(writes)
+            # Noted for the customer whose stage it was.
             engine.env["collection.event"]._collection_record(
                 [
                     dict(
@@ -533,7 +560,9 @@ class CollectionEngine(models.AbstractModel):
                             "ladder until it is past due."
                         ),
                     )
-                    for partner, invoices in group.grouped("commercial_partner_id").items()
+                    for partner, invoices in group.grouped(
+                        lambda move: staged_for.get(move, move.commercial_partner_id)
+                    ).items()
                 ]
             )
 
