@@ -441,9 +441,10 @@ class CollectionEngine(models.AbstractModel):
         """Close the company's open collection activities that no invoice calls for any more:
         the stages' activities of a customer with nothing left to chase today, and those the
         run scheduled for stages firmer than the one its invoices are now on (the invoices that
-        were on them got paid, put on hold...). A call no stage scheduled (by hand, or the call
-        dialog's next attempt) stays while the customer has an invoice past due, even one on
-        hold, promised, disputed or in a payment plan."""
+        were on them got paid, put on hold...). The call dialog's next attempt is the call
+        stage's, and goes as its activities do. A call with no stage (scheduled by hand, or a
+        next attempt when the company has no call stage) stays while the customer has an
+        invoice past due, even one on hold, promised, disputed or in a payment plan."""
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
