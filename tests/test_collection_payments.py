@@ -221,6 +221,20 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=40))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_paid_invoice_leaves_the_ladder_after_its_contact_moved(self):
+        """An invoice made out to a contact of the customer, who has since moved to another
+        company: paid, it leaves its customer's ladder all the same."""
+        john = self.env["res.partner"].create({"name": "John", "parent_id": self.customer.id})
+        move = self._invoice(john, 45)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        john.parent_id = self._customer("Deco Addict")
+        self._pay(move, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(move.collection_stage_id)
+        self.assertEqual(self.events(self.customer, "paid").move_ids, move)
+        self.assertFalse(self.customer.collection_stage_id)
+
     def test_cancelled_invoice_leaves_the_ladder_unpaid(self):
         move = self._invoice(self.customer, 45)
         self.run_engine()

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 # Payment states of an invoice with nothing left to collect.
 PAID_STATES = ("paid", "in_payment", "reversed")
@@ -177,6 +178,17 @@ class AccountMove(models.Model):
         help="The invoice got its overdue reminder today: none is reminded twice a day.",
         groups="base.group_user",
     )
+
+    def init(self):
+        super().init()
+        # The daily run's invoices on the ladder, by customer.
+        create_index(
+            self.env.cr,
+            "account_move_collection_staged_partner_index",
+            self._table,
+            ["commercial_partner_id"],
+            where="collection_stage_id IS NOT NULL",
+        )
 
     @api.model
     def _read_group_collection_stage_ids(self, stages, domain):

@@ -491,11 +491,13 @@ class CollectionEngine(models.AbstractModel):
     def _collection_release_paid(self, partners, today, writes):
         """Invoices that got paid, or were cancelled, leave the ladder; returns their events'
         values. Their fields are added to ``writes``. A draft keeps its stage for when it is
-        posted: reset to draft to be corrected, say, or imported on its stage."""
+        posted: reset to draft to be corrected, say, or imported on its stage.
+
+        By the customer the invoice was made out to, whoever its contact belongs to now (a
+        contact moved to another company)."""
         leaving = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
-                ("partner_id", "in", partners._collection_contact_ids()),
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
