@@ -575,6 +575,18 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(nxt.date_deadline, DAY0 + timedelta(days=1))
         self.assertEqual(nxt.activity_type_id.category, "phonecall")
 
+    def test_calls_by_hand_are_left_alone_by_the_run(self):
+        """Collection calls scheduled by hand, on a customer with nothing past due yet or on
+        a contact of a customer, are not the run's to close."""
+        not_due = self._customer("Deco Addict")
+        self._invoice(not_due, -10)
+        maria = self.env["res.partner"].create({"name": "Maria", "parent_id": self.customer.id})
+        call_type = f"{MODULE}.mail_activity_type_collection_call"
+        calls = not_due.activity_schedule(call_type) | maria.activity_schedule(call_type)
+        self.run_engine()
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(calls.exists(), calls)
+
     def test_calls_without_a_call_stage_are_calls_to_make(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             f"{MODULE}.mail_activity_action_collection_call"

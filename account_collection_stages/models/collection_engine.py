@@ -197,26 +197,14 @@ class CollectionEngine(models.AbstractModel):
                 [("company_id", "=", company.id), ("state", "=", "active")], ["partner_id"]
             )
         }
-        # Customers left with a stage or a collection activity when their last invoice on the
+        # Customers left with a stage (and its activities) when their last invoice on the
         # ladder left it otherwise than by the run (posted again for another customer, say).
-        pending_partners = {
-            partner.id
-            for partner in self.env["res.partner"]
+        pending_partners = set(
+            self.env["res.partner"]
             .with_context(active_test=False)
-            .search([("collection_stage_id.company_id", "=", company.id)])
-        } | {
-            res_id
-            for [res_id] in self.env["mail.activity"]._read_group(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("collection_company_id", "=", company.id),
-                    "|",
-                    ("collection_stage_id", "!=", False),
-                    ("activity_category", "=", "phonecall"),
-                ],
-                ["res_id"],
-            )
-        }
+            .search([("collection_stage_id", "!=", False)])
+            .ids
+        )
         partner_ids = (
             candidate_partners
             | staged_partners
