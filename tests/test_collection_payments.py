@@ -301,8 +301,8 @@ class TestCollectionPayments(CollectionCase):
 
     def test_invoice_the_credits_pay_is_left_out_of_the_reminder(self):
         """Two invoices due for a reminder the same day, the older one paid by a credit note
-        not matched yet: the reminder is of the newer one alone, and the older one does not
-        count as reminded."""
+        not matched yet: the reminder is of the newer one alone, the older one does not count
+        as reminded, nor climbs the ladder: the customer is at the newer one's stage."""
         older = self._invoice(self.customer, 40, amount=500.0)
         newer = self._invoice(self.customer, 10, amount=300.0)
         self._credit_note(self.customer, 500.0)
@@ -313,6 +313,9 @@ class TestCollectionPayments(CollectionCase):
         self.assertEqual(len(reminder.mail_message_id.attachment_ids), 1)
         self.assertEqual(older.collection_reminder_count, 0)
         self.assertEqual(newer.collection_reminder_count, 1)
+        self.assertFalse(older.collection_stage_id)
+        self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(self.collection_activities(self.customer), "no call about 300")
 
     def test_no_reminder_for_invoices_the_credits_pay(self):
         self._invoice(self.customer, 10, amount=500.0)

@@ -349,6 +349,10 @@ class CollectionEngine(models.AbstractModel):
             contact = not partner.collection_no_contact
             firmest = None
             for move in moves:
+                if self._collection_claims_nothing([move], overdue, parts):
+                    # The customer's credits pay it: it stays where it is, and neither
+                    # reminds nor weighs on the customer's stage.
+                    continue
                 due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
                 days = (today - due).days
@@ -396,16 +400,8 @@ class CollectionEngine(models.AbstractModel):
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
         reminded = {}
-        for partner, due_moves in reminders.items():
+        for partner, moves in reminders.items():
             parts = credit_parts[partner]
-            # The invoices the customer's credits pay have nothing to claim: not reminded.
-            moves = [
-                move
-                for move in due_moves
-                if not self._collection_claims_nothing([move], overdue, parts)
-            ]
-            if not moves:
-                continue
             stage = max((targets[move] for move in moves), key=ladder.key)
             vals = self._collection_reminder_vals(
                 partner, moves, overdue, parts, today, stage, charges
