@@ -654,6 +654,9 @@ class TestCollectionCalls(CollectionCase):
             ):
                 wizard = self.env[action["res_model"]].browse(action["res_id"])
                 self.assertEqual(wizard.contact_id, right)
+        # Gone to work for another company, they are not called about this customer's debt.
+        right.parent_id = self._customer("Deco Addict")
+        self.assertEqual(self.customer._collection_call_contact(), billing)
 
     def test_already_paid_lists_unreconciled_payments(self):
         payment = self._unmatched_payment("inbound", 1000.0, DAY0)

@@ -30,6 +30,7 @@ SETTINGS_FIELDS = {
     "collection_excluded",
     "collection_exclusion_reason",
     "collection_responsible_id",
+    "collection_contact_id",
 }
 
 
@@ -100,8 +101,9 @@ class ResPartner(models.Model):
     collection_contact_id = fields.Many2one(
         "res.partner",
         string="Collection contact",
-        domain="[('parent_id', '=', id)]",
+        domain="[('parent_id', '=', id), ('parent_id', '!=', False)]",
         copy=False,
+        tracking=True,
         help="The person in charge of payments, called first about overdue invoices: set when "
         "a call finds the wrong contact, or here. Else an invoice address is called.",
         groups="base.group_user",
@@ -374,8 +376,10 @@ class ResPartner(models.Model):
         """Whom to call: the customer's collection contact, else an invoice-address contact,
         one with a phone number first, else the customer."""
         self.ensure_one()
-        if self.collection_contact_id.active:
-            return self.collection_contact_id
+        contact = self.collection_contact_id
+        # Not one archived, or moved to another company since.
+        if contact.active and contact.commercial_partner_id == self.commercial_partner_id:
+            return contact
         contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
         return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
 
