@@ -336,9 +336,8 @@ class TestCollectionPlans(CollectionCase):
 
     def test_plan_request_waits_for_its_plan(self):
         """The plan's dialog closed, the request waits: the same user's second call asking
-        again adds to it, a colleague's gets one of their own, and the plan, confirmed later
-        from the customer, does them."""
-        self.rate(self.customer, "good")
+        again adds to it, a colleague's gets one of their own, and the plan, agreed later from
+        the customer, does them."""
         self.request_plan()
         self.request_plan(DAY0 + timedelta(days=2))
         request = self.plan_requests()
@@ -348,7 +347,12 @@ class TestCollectionPlans(CollectionCase):
         self.request_plan(DAY0 + timedelta(days=3), user=colleague)
         requests = self.plan_requests()
         self.assertEqual(requests.user_id, self.env.user | colleague)
-        self.plan(installment_count=2).action_confirm()
+        # Agreed once approved: the customer waits for it until then.
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self.assertEqual(plan.state, "to_approve")
+        self.assertTrue(requests.exists())
+        plan.action_approve()
         self.assertFalse(requests.exists())
 
     def test_approval_after_a_payment_meanwhile(self):

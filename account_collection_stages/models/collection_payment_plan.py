@@ -23,7 +23,7 @@ TERMS = {
     "line_ids",
 }
 
-# Activity type of a customer's request for a payment plan, until a plan is confirmed.
+# Activity type of a customer's request for a payment plan, until a plan is agreed.
 PLAN_REQUEST = "account_collection_stages.mail_activity_type_collection_plan_request"
 
 INTERVALS = {
@@ -284,9 +284,6 @@ class CollectionPaymentPlan(models.Model):
             else:
                 plan._set_workflow({"state": "to_approve"})
                 plan._request_approval()
-            plan._collection_requests(plan.partner_id, plan.company_id).action_feedback(
-                feedback=self.env._("%(plan)s confirmed.", plan=plan.display_name)
-            )
         return True
 
     def action_approve(self):
@@ -339,6 +336,9 @@ class CollectionPaymentPlan(models.Model):
                 ),
             }
         )._collection_log_on_partner()
+        self._collection_requests(self.partner_id, self.company_id).action_feedback(
+            feedback=self.env._("%(plan)s agreed.", plan=self.display_name)
+        )
         template = self.env.ref("account_collection_stages.mail_template_collection_plan")
         self.with_context(mail_notify_force_send=False).message_post_with_source(
             template,
@@ -351,8 +351,8 @@ class CollectionPaymentPlan(models.Model):
     def _collection_request(self, partner, moves, day):
         """The customer asked for a payment plan for ``moves`` on ``day`` (a call): a "Payment
         plan request" activity for the current user keeps it in sight until a plan for the
-        customer is confirmed, should the plan wait (its dialog closed, a draft saved, a
-        question to ask first). One open per customer, company and user: a later request of
+        customer is agreed (active), should the plan wait (its dialog closed, a draft saved, an
+        approval to get, refused). One open per customer, company and user: a later request of
         the same user is added to its note."""
         note = Markup("<p>%s</p>") % self.env._(
             "Asked for on %(date)s, for %(invoices)s.",
