@@ -270,7 +270,7 @@ class TestCollectionPayments(CollectionCase):
         done = self.env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
-        self.assertTrue(any("on this stage any more" in str(m.body) for m in done))
+        self.assertTrue(any("left to chase on this stage" in str(m.body) for m in done))
 
     def test_credits_pay_the_oldest_invoices_first(self):
         self._invoice(self.customer, 10)

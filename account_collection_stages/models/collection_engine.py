@@ -469,7 +469,7 @@ class CollectionEngine(models.AbstractModel):
             settled.action_feedback(feedback=self.env._("Nothing to collect for now."))
         if passed:
             passed.action_feedback(
-                feedback=self.env._("No invoice of the customer is on this stage any more.")
+                feedback=self.env._("No invoice of the customer is left to chase on this stage.")
             )
 
     def _collection_release_paid(self, partners, today, writes):
