@@ -57,6 +57,24 @@ class TestCollectionFinanceCharges(CollectionCase):
             [10.0],
         )
 
+    def test_consumers_bear_their_own_rate_and_no_fee(self):
+        """The late payment laws give the commercial rate and the fixed fee to businesses: a
+        consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the
+        charge invoice."""
+        self._charge_settings(fee=40.0)
+        self.env.company.collection_consumer_interest_rate = 2.0
+        self.customer.write({"is_company": False, "collection_is_consumer": True})
+        self._invoice(self.customer, 73, amount=3650.0)
+        business = self._customer("Deco Addict")
+        self._invoice(business, 73, amount=3650.0)
+        self.run_engine()
+        # 3,650 x 2 % x 73 / 365 = 14.60; the business: 73.00 and the fee.
+        self.assertEqual(self.reminders(self.customer).finance_charge, 14.6)
+        self.assertEqual(self.reminders(business).finance_charge, 113.0)
+        line = self._charge_invoice().invoice_line_ids
+        self.assertEqual(line.price_unit, 14.6)
+        self.assertIn("at 2.00% a year", line.name)
+
     def test_interest_on_the_installments_due_in_the_customers_language(self):
         self.env["res.lang"]._activate_lang("es_ES")
         self._charge_settings()

@@ -88,14 +88,12 @@ class CollectionFinanceCharge(models.AbstractModel):
         """Lines of the finance charge invoice of ``partner``: what _collection_uncharged
         finds on its overdue invoices in collection (not excluded, disputed or paid by a plan),
         in the customer's language."""
-        company = self.env.company
         engine = self.env["collection.engine"]
         overdue = engine._collection_overdue(
             engine._collection_collected_line_domain(today, partner)
         )
         moves = self.env["account.move"].browse([move.id for move in overdue])
         env = self.with_context(lang=partner.lang).env
-        rate = company.collection_late_interest_rate
         lines = []
         base = {"quantity": 1, "tax_ids": [Command.clear()]}
         if product:
@@ -114,7 +112,7 @@ class CollectionFinanceCharge(models.AbstractModel):
                             start=format_date(env, start),
                             end=format_date(env, today),
                             days=days,
-                            rate=formatLang(env, rate),
+                            rate=formatLang(env, charge.rate),
                         ),
                         price_unit=interest,
                         collection_charge_origin_id=move.id,
@@ -142,7 +140,11 @@ class CollectionFinanceCharge(models.AbstractModel):
         Interest runs on each installment past due, from its due date or from the end of the
         period an earlier charge invoice (not cancelled) covered; the fee is charged once per
         invoice. Finance charge invoices themselves bear no charge. Invoices with nothing to
-        add are left out."""
+        add are left out.
+
+        A consumer's invoices bear the consumers' interest rate and no fee: the late payment
+        laws (EU Directive 2011/7/EU, Spain's Ley 3/2004, Italy's D.Lgs. 231/2002) set the
+        commercial rate and the fixed compensation for businesses only."""
         company = self.env.company
         if not moves or not company._collection_has_finance_charge():
             return {}
@@ -173,10 +175,13 @@ class CollectionFinanceCharge(models.AbstractModel):
             if move not in charge_invoices:
                 start = max(due, charged_to.get(move, due))
                 due_by_start[move][start] += amount
-        rate, fee = company.collection_late_interest_rate, company.collection_late_fee
         currency = company.currency_id
         result = {}
         for move, by_start in due_by_start.items():
+            if move.commercial_partner_id.collection_is_consumer:
+                rate, fee = company.collection_consumer_interest_rate, 0.0
+            else:
+                rate, fee = company.collection_late_interest_rate, company.collection_late_fee
             interest = []
             for start, amount in sorted(by_start.items()):
                 days = (today - start).days
@@ -185,16 +190,17 @@ class CollectionFinanceCharge(models.AbstractModel):
                     interest.append((start, days, value))
             move_fee = fee if move not in fee_charged else 0.0
             if interest or move_fee:
-                result[move] = Charge(interest, move_fee)
+                result[move] = Charge(interest, move_fee, rate)
         return result
 
 
 class Charge(NamedTuple):
     """What finance charges an invoice bears: ``interest``, (start, days, amount) of each
-    period, and the ``fee``; in the company currency."""
+    period at the yearly ``rate`` (%), and the ``fee``; in the company currency."""
 
     interest: list
     fee: float
+    rate: float
 
     @property
     def total(self):

@@ -15,14 +15,22 @@ class ResCompany(models.Model):
     collection_late_interest_rate = fields.Float(
         string="Late interest (% a year)",
         digits=(16, 4),
-        help="Annual interest charged on overdue invoices, shown in reminders and calls. "
-        "0 means none.",
+        help="Annual interest charged on the overdue invoices of business customers, shown in "
+        "reminders and calls. 0 means none.",
     )
     collection_late_fee = fields.Monetary(
         string="Late fee",
         currency_field="currency_id",
-        help="Fixed fee charged on each overdue invoice, shown in reminders and calls. "
-        "0 means none.",
+        help="Fixed fee charged on each overdue invoice of a business customer, shown in "
+        "reminders and calls. 0 means none. Consumers bear none: the late payment laws give "
+        "it to businesses only.",
+    )
+    collection_consumer_interest_rate = fields.Float(
+        string="Late interest for consumers (% a year)",
+        digits=(16, 4),
+        help="Annual interest charged on the overdue invoices of consumers (the customers "
+        "marked so on their Collection tab) instead of the late interest: the legal rate, or "
+        "your contracts'. 0 means none.",
     )
     collection_default_user_id = fields.Many2one(
         "res.users",
@@ -73,7 +81,7 @@ class ResCompany(models.Model):
     _sql_constraints = [
         (
             "collection_late_interest_rate_positive",
-            "CHECK(collection_late_interest_rate >= 0)",
+            "CHECK(collection_late_interest_rate >= 0 AND collection_consumer_interest_rate >= 0)",
             "The late interest rate cannot be negative.",
         ),
         (
@@ -133,4 +141,8 @@ class ResCompany(models.Model):
     def _collection_has_finance_charge(self):
         """Whether the company charges late interest or a late fee."""
         self.ensure_one()
-        return bool(self.collection_late_interest_rate or self.collection_late_fee)
+        return bool(
+            self.collection_late_interest_rate
+            or self.collection_late_fee
+            or self.collection_consumer_interest_rate
+        )

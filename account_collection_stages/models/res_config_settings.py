@@ -12,6 +12,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="currency_id",
     )
+    collection_consumer_interest_rate = fields.Float(
+        related="company_id.collection_consumer_interest_rate", readonly=False
+    )
     collection_default_user_id = fields.Many2one(
         related="company_id.collection_default_user_id", readonly=False
     )
