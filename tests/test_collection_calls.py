@@ -641,6 +641,9 @@ class TestCollectionCalls(CollectionCase):
         right = self.env["res.partner"].create(
             {"name": "Maria Payables", "parent_id": self.customer.id}
         )
+        stranger = self._customer("Deco Addict")
+        with self.assertRaisesRegex(UserError, "is not a contact of"):
+            self.call("wrong_contact", contact_id=billing.id, right_contact_id=stranger.id)
         self.call("wrong_contact", contact_id=billing.id, right_contact_id=right.id)
         next_call = self.collection_activities(self.customer)
         self.assertIn("Maria Payables", next_call.summary)

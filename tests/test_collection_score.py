@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from odoo.tests import freeze_time, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, CollectionCase
 
@@ -14,6 +15,10 @@ class TestCollectionScore(CollectionCase):
         with freeze_time(DAY0):
             self.customer.action_collection_recompute_score()
         self.assertEqual(self.customer.collection_payment_rating, "none")
+        # An employee outside accounting may read the customer, not recompute its score.
+        storekeeper = new_test_user(self.env, "storekeeper", groups="base.group_user")
+        with self.assertRaisesRegex(AccessError, "Only collection users"):
+            self.customer.with_user(storekeeper).action_collection_recompute_score()
 
     def test_score_on_a_prepared_history(self):
         on_time = self._invoice(self.customer, 100, amount=3000.0)

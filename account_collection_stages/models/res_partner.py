@@ -476,6 +476,9 @@ class ResPartner(models.Model):
         return self.env["collection.call.wizard"]._open_for(self.commercial_partner_id)
 
     def action_collection_recompute_score(self):
+        self.env["collection.event"]._collection_check_user(
+            self.env._("Only collection users can recompute a payment score.")
+        )
         self.env["collection.payment.score"]._recompute(self)
         return True
 

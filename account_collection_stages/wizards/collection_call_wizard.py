@@ -209,6 +209,16 @@ class CollectionCallWizard(models.TransientModel):
             raise UserError(
                 self.env._("Who is the right contact? Choose them under Right contact.")
             )
+        right = self.right_contact_id
+        if right and right.commercial_partner_id != self.partner_id.commercial_partner_id:
+            raise UserError(
+                self.env._(
+                    "%(contact)s is not a contact of %(customer)s: choose one of the "
+                    "customer's contacts, or create one, as the right contact.",
+                    contact=right.display_name,
+                    customer=self.partner_id.commercial_partner_id.display_name,
+                )
+            )
 
     def _check_contact_rules(self):
         if self.inbound:
