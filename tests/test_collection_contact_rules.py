@@ -96,7 +96,14 @@ class TestCollectionContactRules(CollectionCase):
     def test_calling_hours_in_the_customer_time_zone(self):
         new_york = self._customer("John Roe", is_company=False, tz="America/New_York")
         self._invoice(new_york, 40)
-        # 12:30 UTC is 07:30 in New York (EST in March before DST).
+        # 12:30 UTC is 07:30 in New York (EST in March before DST). The dialog says so as it
+        # opens, before the collector dials, and refuses to log a call placed then.
+        with freeze_time(at(0, 12, 30)):
+            action = new_york.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            self.assertIn("before 03/02/2026 08:00", wizard.rules_warning)
+            wizard.inbound = True
+            self.assertFalse(wizard.rules_warning, "the customer may call at any time")
         with self.assertRaisesRegex(UserError, "before 03/02/2026 08:00 .America/New_York."):
             self.call(at(0, 12, 30), partner=new_york)
         self.call(at(0, 13, 30), partner=new_york)

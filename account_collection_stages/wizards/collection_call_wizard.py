@@ -52,6 +52,12 @@ class CollectionCallWizard(models.TransientModel):
         "makes is logged whatever they say.",
     )
     no_contact = fields.Boolean(related="partner_id.commercial_partner_id.collection_no_contact")
+    rules_warning = fields.Char(
+        string="Contact rules warning",
+        compute="_compute_rules_warning",
+        help="Why the contact rules forbid placing this call at its time, said as the dialog "
+        "opens: before dialling, not only when the call is logged.",
+    )
     outcome = fields.Selection(CALL_OUTCOMES, required=True)
     promise_date = fields.Date(string="Promised date")
     promise_amount = fields.Monetary(string="Promised amount", currency_field="company_currency_id")
@@ -80,6 +86,20 @@ class CollectionCallWizard(models.TransientModel):
         string="Unreconciled payments",
         compute="_compute_unreconciled_payment_ids",
     )
+
+    @api.depends("partner_id", "company_id", "call_time", "inbound")
+    def _compute_rules_warning(self):
+        rules = self.env["collection.contact.rules"]
+        for wizard in self:
+            wizard.rules_warning = False
+            if wizard.inbound or not wizard.partner_id or not wizard.call_time:
+                continue
+            try:
+                rules.with_company(wizard.company_id)._check_call(
+                    wizard.partner_id.commercial_partner_id, wizard.call_time
+                )
+            except UserError as error:
+                wizard.rules_warning = error.args[0]
 
     @api.depends("move_ids", "company_id")
     def _compute_balance(self):
