@@ -63,6 +63,13 @@ class CollectionCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _credit_note(cls, partner, amount):
+        """A customer credit note of ``amount``, posted on DAY0 and matched with nothing."""
+        return cls.init_invoice(
+            "out_refund", partner=partner, invoice_date=DAY0, amounts=[amount], taxes=[], post=True
+        )
+
+    @classmethod
     def _pay(cls, moves, amount=None, day=DAY0):
         wizard = cls.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=moves.ids

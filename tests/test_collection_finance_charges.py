@@ -57,6 +57,21 @@ class TestCollectionFinanceCharges(CollectionCase):
             [10.0],
         )
 
+    def test_invoices_the_credits_pay_bear_no_charge(self):
+        """A payment not matched yet pays the customer's oldest invoice, as in the reminders:
+        it bears no charge; the newer one, still owed, does."""
+        self._charge_settings(fee=40.0)
+        self._invoice(self.customer, 73, amount=3650.0)
+        newer = self._invoice(self.customer, 36, amount=3650.0)
+        self._credit_note(self.customer, 3650.0)
+        lines = self._charge_invoice().invoice_line_ids
+        self.assertEqual(lines.collection_charge_origin_id, newer)
+        # 3,650 x 10 % x 36 / 365 = 36.00, and the fee.
+        self.assertEqual(sorted(lines.mapped("price_unit")), [36.0, 40.0])
+        self._credit_note(self.customer, 3650.0)
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
+            self.customer.action_collection_finance_charges()
+
     def test_consumers_bear_their_own_rate_and_no_fee(self):
         """The late payment laws give the commercial rate and the fixed fee to businesses: a
         consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the

@@ -10,11 +10,6 @@ from .common import DAY0, CollectionCase
 
 @tagged("standard", "post_install", "-at_install")
 class TestCollectionPayments(CollectionCase):
-    def _credit_note(self, partner, amount):
-        return self.init_invoice(
-            "out_refund", partner=partner, invoice_date=DAY0, amounts=[amount], taxes=[], post=True
-        )
-
     def assertClaim(self, reminder, overdue, credit, claimed, *in_body):
         """The reminder's amounts, and texts its email shows."""
         self.assertEqual(

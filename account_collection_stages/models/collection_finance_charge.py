@@ -40,8 +40,9 @@ class CollectionFinanceCharge(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "Nothing to charge: %(partner)s has no overdue invoice in collection "
-                    "(excluded, disputed and payment plan invoices bear no charge), or its "
-                    "finance charges up to today are already invoiced.",
+                    "(excluded, disputed and payment plan invoices bear no charge, nor those its "
+                    "unapplied credit notes and payments pay), or its finance charges up to "
+                    "today are already invoiced.",
                     partner=partner.display_name,
                 )
             )
@@ -87,12 +88,20 @@ class CollectionFinanceCharge(models.AbstractModel):
     def _charge_lines(self, partner, today, product, account):
         """Lines of the finance charge invoice of ``partner``: what _collection_uncharged
         finds on its overdue invoices in collection (not excluded, disputed or paid by a plan),
-        in the customer's language."""
+        in the customer's language. Those its unapplied credit notes and payments pay, oldest
+        first as in the reminders, bear none: only what is owed is charged."""
         engine = self.env["collection.engine"]
         overdue = engine._collection_overdue(
             engine._collection_collected_line_domain(today, partner)
         )
-        moves = self.env["account.move"].browse([move.id for move in overdue])
+        parts = engine._collection_credits(partner, today)[partner].split(list(overdue), overdue)
+        moves = self.env["account.move"].browse(
+            [
+                move.id
+                for move in overdue
+                if not engine._collection_claims_nothing([move], overdue, parts)
+            ]
+        )
         env = self.with_context(lang=partner.lang).env
         lines = []
         base = {"quantity": 1, "tax_ids": [Command.clear()]}
