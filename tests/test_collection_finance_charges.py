@@ -167,12 +167,21 @@ class TestCollectionFinanceCharges(CollectionCase):
         self.assertIn(charge, reminder.move_ids)
         self.assertEqual(reminder.finance_charge, 10.0)
 
-    def test_send_now_states_no_charge_on_a_disputed_invoice(self):
+    def test_send_now_refuses_invoices_collection_leaves_alone(self):
+        """No reminder by hand either, nor its charges, about a disputed invoice (collection
+        waits for the dispute's resolution) or one on hold; the hold over, it may be sent."""
         self._charge_settings(fee=40.0)
         disputed = self._invoice(self.customer, 20)
         disputed.sudo().collection_disputed = True
-        with freeze_time(DAY0):
-            disputed.action_collection_send_reminder()
-        reminder = self.reminders(self.customer)
-        self.assertEqual(reminder.move_ids, disputed)
-        self.assertEqual(reminder.finance_charge, 0.0)
+        held = self._invoice(self.customer, 25)
+        held.collection_hold_until = DAY0 + timedelta(days=5)
+        for move in (disputed, held):
+            with (
+                freeze_time(DAY0),
+                self.assertRaisesRegex(UserError, "disputed, paid by a payment plan or on hold"),
+            ):
+                move.action_collection_send_reminder()
+        self.assertFalse(self.reminders(self.customer))
+        with freeze_time(DAY0 + timedelta(days=5)):
+            held.action_collection_send_reminder()
+        self.assertEqual(self.reminders(self.customer).move_ids, held)

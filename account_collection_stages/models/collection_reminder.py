@@ -218,6 +218,27 @@ class CollectionReminder(models.AbstractModel):
         return stage
 
     @api.model
+    def _collection_check_not_paused(self, moves, todays):
+        """Refuse to remind of ``moves`` that the daily run leaves alone: disputed (collection
+        waits for the dispute's resolution), paid by a payment plan, or on hold on their
+        company's day (``todays``)."""
+        paused = moves.filtered(
+            lambda m: (
+                m.collection_disputed
+                or m.collection_plan_id
+                or (m.collection_hold_until and m.collection_hold_until > todays[m.company_id])
+            )
+        )
+        if paused:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s is disputed, paid by a payment plan or on hold: no overdue "
+                    "reminder is sent about it.",
+                    invoices=", ".join(paused.mapped("name")),
+                )
+            )
+
+    @api.model
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule.
 
@@ -241,6 +262,7 @@ class CollectionReminder(models.AbstractModel):
             excluded = moves.filtered(
                 lambda m: m.collection_excluded or m.commercial_partner_id.collection_excluded
             )
+            self._collection_check_not_paused(moves, todays)
         else:
             customers = partners
             excluded = partners.filtered("collection_excluded")
