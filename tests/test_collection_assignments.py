@@ -79,7 +79,9 @@ class TestCollectionAssignments(CollectionCase):
         notify = Activity._collection_notify_assigned
 
         def done_first(activities):
-            self.collection_activities(self.other).action_feedback("Called already")
+            self.collection_activities(self.other).with_context(
+                collection_closing=True
+            ).action_feedback("Called already")
             return notify(activities)
 
         self.patch(Activity, "_collection_notify_assigned", done_first)

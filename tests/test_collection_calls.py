@@ -575,6 +575,21 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(nxt.date_deadline, DAY0 + timedelta(days=1))
         self.assertEqual(nxt.activity_type_id.category, "phonecall")
 
+    def test_a_collection_call_is_done_by_logging_it(self):
+        """Marked done from the chatter, a call would leave no outcome and no count under the
+        contact rules: it is refused, and logging the call closes it."""
+        self.run_engine()
+        activity = self.collection_activities(self.customer)
+        with self.assertRaisesRegex(UserError, "is a collection call: log it with Log call"):
+            activity.action_feedback(feedback="Called")
+        self.assertTrue(activity.exists())
+        # Not a call: a To-Do of the customer is marked done as ever.
+        todo = self.customer.activity_schedule("mail.mail_activity_data_todo")
+        todo.action_feedback(feedback="Done")
+        self.assertFalse(todo.exists())
+        self.call("no_answer")
+        self.assertFalse(activity.exists())
+
     def test_calls_by_hand_are_left_alone_by_the_run(self):
         """Collection calls scheduled by hand, on a customer with nothing past due yet or on
         a contact of a customer, are not the run's to close."""

@@ -562,7 +562,10 @@ class TestCollectionLadder(CollectionCase):
         self.stage["call"].repeat_days = 10
         self._invoice(self.customer, 35)
         self.run_engine()
-        self.collection_activities(self.customer).action_feedback(feedback="Called")
+        # Done (as logging the call does it).
+        self.collection_activities(self.customer).with_context(
+            collection_closing=True
+        ).action_feedback(feedback="Called")
         self.run_engine(DAY0 + timedelta(days=5))
         self.assertFalse(self.collection_activities(self.customer))
         self.run_engine(DAY0 + timedelta(days=10))

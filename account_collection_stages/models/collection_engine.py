@@ -465,10 +465,13 @@ class CollectionEngine(models.AbstractModel):
                 [("activity_id", "in", passed.ids)], ["activity_id"]
             )
             passed &= scheduled.activity_id
+        closing = self.env["mail.activity"].with_context(collection_closing=True)
         if settled:
-            settled.action_feedback(feedback=self.env._("Nothing to collect for now."))
+            settled.with_env(closing.env).action_feedback(
+                feedback=self.env._("Nothing to collect for now.")
+            )
         if passed:
-            passed.action_feedback(
+            passed.with_env(closing.env).action_feedback(
                 feedback=self.env._("No invoice of the customer is left to chase on this stage.")
             )
 

@@ -87,6 +87,24 @@ class MailActivity(models.Model):
             partner.commercial_partner_id, activity=self
         )
 
+    def _action_done(self, feedback=False, attachment_ids=None):
+        """A collection call is done by logging it (Log call): the call's outcome is recorded
+        and counts under the contact rules. Marking it done otherwise would leave no trace of
+        the call; the collection's own steps close calls with ``collection_closing``."""
+        if not self.env.context.get("collection_closing"):
+            calls = self.filtered(
+                lambda a: a.collection_company_id and a.activity_category == "phonecall"
+            )
+            if calls:
+                raise UserError(
+                    self.env._(
+                        "%(activity)s is a collection call: log it with Log call, which records "
+                        "what the customer said and counts the call under the contact rules.",
+                        activity=calls[0].display_name,
+                    )
+                )
+        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+
     def _collection_check_call(self, partner=None, company=None):
         """Refuse to log this activity as a collection call unless it is one: a collection
         activity on a customer (``partner``'s, of ``company``, when given)."""

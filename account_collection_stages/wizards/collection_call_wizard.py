@@ -306,7 +306,9 @@ class CollectionCallWizard(models.TransientModel):
         )
         if activity:
             outcome = dict(self._fields["outcome"]._description_selection(self.env))
-            activity.sudo().action_feedback(feedback=outcome[self.outcome])
+            activity.sudo().with_context(collection_closing=True).action_feedback(
+                feedback=outcome[self.outcome]
+            )
         return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
             "type": "ir.actions.act_window_close"
         }
