@@ -118,6 +118,20 @@ class TestCollectionMail(CollectionCase):
         self.assertIn("Estimado", str(self.reminders(customers["es_ES"][0]).mail_message_id.body))
         self.assertIn("Gentile", str(self.reminders(customers["it_IT"][0]).mail_message_id.body))
 
+    def test_reminder_is_firmer_past_the_reminder_stage(self):
+        """From the call stage on, the reminder asks to pay without further delay, or to agree
+        on how, where the first ones ask for payment at the customer's earliest convenience."""
+        self._invoice(self.customer, 5)
+        late = self._customer("Deco Addict")
+        self._invoice(late, 35)
+        self.run_engine()
+        first = str(self.reminders(self.customer).mail_message_id.body)
+        self.assertIn("earliest convenience", first)
+        self.assertNotIn("without further delay", first)
+        firmer = str(self.reminders(late).mail_message_id.body)
+        self.assertIn("without further delay", firmer)
+        self.assertNotIn("earliest convenience", firmer)
+
     def test_reminders_are_delivered_over_smtp(self):
         sink = SmtpSink()
         port = free_port()
