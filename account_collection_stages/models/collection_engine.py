@@ -344,8 +344,6 @@ class CollectionEngine(models.AbstractModel):
         credit_parts = {}  # partner -> the credit that pays each of its invoices
         for partner, moves in moves_by_partner.items():
             parts = credit_parts[partner] = credits[partner].split(moves, overdue)
-            if self._collection_claims_nothing(moves, overdue, parts):
-                continue  # credits cover what is overdue: nothing to chase
             contact = not partner.collection_no_contact
             firmest = None
             for move in moves:
@@ -784,9 +782,14 @@ class CollectionEngine(models.AbstractModel):
                 self._collection_to_chase(move)
                 and not move.collection_excluded
                 and not move.commercial_partner_id.collection_excluded
-                and not (move.collection_hold_until and move.collection_hold_until > today)
+                and not self._collection_on_hold(move, today)
             )
         )
+
+    @api.model
+    def _collection_on_hold(self, move, today):
+        """Whether ``move`` is on hold on ``today``: no action before the hold ends."""
+        return bool(move.collection_hold_until and move.collection_hold_until > today)
 
     def _collection_escalate(self, moves, today=None):
         """Move invoices on to the stage after their current one, on ``today`` (by default

@@ -222,11 +222,11 @@ class CollectionReminder(models.AbstractModel):
         """Refuse to remind of ``moves`` that the daily run leaves alone: disputed (collection
         waits for the dispute's resolution), paid by a payment plan, or on hold on their
         company's day (``todays``)."""
+        engine = self.env["collection.engine"]
         paused = moves.filtered(
             lambda m: (
-                m.collection_disputed
-                or m.collection_plan_id
-                or (m.collection_hold_until and m.collection_hold_until > todays[m.company_id])
+                not engine._collection_to_chase(m)
+                or engine._collection_on_hold(m, todays[m.company_id])
             )
         )
         if paused:
