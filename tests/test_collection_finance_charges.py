@@ -72,6 +72,20 @@ class TestCollectionFinanceCharges(CollectionCase):
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.customer.action_collection_finance_charges()
 
+    def test_the_credits_pay_the_invoices_the_run_chases(self):
+        """An older invoice on hold is not chased: a payment not matched yet pays the newer
+        one, on the charge invoice as in the reminders. The held invoice bears its charge."""
+        self._charge_settings(fee=40.0)
+        held = self._invoice(self.customer, 73, amount=3650.0)
+        held.collection_hold_until = DAY0 + timedelta(days=5)
+        self._invoice(self.customer, 36, amount=3650.0)
+        self._credit_note(self.customer, 3650.0)
+        self.run_engine()
+        self.assertFalse(self.reminders(self.customer))
+        lines = self._charge_invoice().invoice_line_ids
+        self.assertEqual(lines.collection_charge_origin_id, held)
+        self.assertEqual(sorted(lines.mapped("price_unit")), [40.0, 73.0])
+
     def test_consumers_bear_their_own_rate_and_no_fee(self):
         """The late payment laws give the commercial rate and the fixed fee to businesses: a
         consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the

@@ -87,19 +87,23 @@ class CollectionFinanceCharge(models.AbstractModel):
     @api.model
     def _charge_lines(self, partner, today, product, account):
         """Lines of the finance charge invoice of ``partner``: what _collection_uncharged
-        finds on its overdue invoices in collection (not excluded, disputed or paid by a plan),
-        in the customer's language. Those its unapplied credit notes and payments pay, oldest
-        first as in the reminders, bear none: only what is owed is charged."""
+        finds on its overdue invoices in collection (not excluded, disputed or paid by a plan;
+        on hold or not), in the customer's language. Those its unapplied credit notes and
+        payments pay bear none: only what is owed is charged. The credits pay the invoices the
+        daily run chases, oldest first, as in the reminders and calls: an invoice on hold
+        takes none of them."""
         engine = self.env["collection.engine"]
         overdue = engine._collection_overdue(
             engine._collection_collected_line_domain(today, partner)
         )
-        parts = engine._collection_credits(partner, today)[partner].split(list(overdue), overdue)
+        chased = engine._collection_overdue(engine._collection_line_domain(today, partner))
+        parts = engine._collection_credits(partner, today)[partner].split(list(chased), chased)
         moves = self.env["account.move"].browse(
             [
                 move.id
                 for move in overdue
-                if not engine._collection_claims_nothing([move], overdue, parts)
+                if move not in chased
+                or not engine._collection_claims_nothing([move], chased, parts)
             ]
         )
         env = self.with_context(lang=partner.lang).env
