@@ -104,6 +104,28 @@ class TestCollectionFinanceCharges(CollectionCase):
         self.assertEqual(line.price_unit, 14.6)
         self.assertIn("at 2.00% a year", line.name)
 
+    def test_call_note_states_what_the_customer_bears(self):
+        """The call note names the charge the customer bears: a consumer no fee; and the
+        invoice its credits pay, listed, bears no charge."""
+        self._charge_settings(fee=40.0)
+        self.env.company.collection_consumer_interest_rate = 2.0
+        self.customer.write({"is_company": False, "collection_is_consumer": True})
+        self._invoice(self.customer, 73, amount=3650.0)
+        business = self._customer("Deco Addict")
+        self._invoice(business, 73, amount=3650.0)
+        self._invoice(business, 36, amount=3650.0)
+        self._credit_note(business, 3650.0)
+        self.run_engine()
+        # 3,650 x 2 % x 73 / 365 = 14.60, and no fee.
+        note = str(self.collection_activities(self.customer).note)
+        self.assertIn("14.60", note)
+        self.assertIn("(late interest)", note)
+        # The credit note pays the older invoice: 3,650 x 10 % x 36 / 365 = 36.00, and the fee.
+        note = str(self.collection_activities(business).note)
+        self.assertIn("76.00", note)
+        self.assertIn("(late interest and fees)", note)
+        self.assertEqual(self.reminders(business).finance_charge, 76.0)
+
     def test_interest_on_the_installments_due_in_the_customers_language(self):
         self.env["res.lang"]._activate_lang("es_ES")
         self._charge_settings()

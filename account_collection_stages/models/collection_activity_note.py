@@ -19,11 +19,11 @@ class ActivityNotes:
         self._by_lang = {}
         self._money = {}
 
-    def render(self, lang, stage, proposal, partner, contact, phone, lines, totals, charge):
+    def render(self, lang, stage, proposal, partner, contact, phone, lines, totals, charges):
         """The note's HTML. ``lines``: (invoice name, amount, currency, days overdue) of each
         invoice; ``totals``: what is overdue, credited and claimed per currency (see
-        collection.engine's _collection_currency_totals); ``charge``: the finance charge, in
-        the company currency."""
+        collection.engine's _collection_currency_totals); ``charges``: the finance charges
+        (collection.finance.charge's Charge) the invoices bear, in the company currency."""
         text = self._phrases(lang)
         parts = []
         if proposal:
@@ -71,10 +71,18 @@ class ActivityNotes:
             }
             phrase = text["total_credit"] if total["credit"] else text["total"]
             html += Markup("<p>%s</p>") % (phrase % amounts)
-        if charge:
+        fee = sum(charge.fee for charge in charges)
+        interest = sum(charge.total for charge in charges) - fee
+        if interest or fee:
             currency = self.env.company.currency_id
-            amount = strong(self.money(lang, charge, currency))
-            html += Markup("<p>%s</p>") % (text["charge"] % {"amount": amount})
+            amount = strong(self.money(lang, interest + fee, currency))
+            # Consumers bear no fee: the note names only what is charged.
+            phrase = (
+                text["charge"]
+                if interest and fee
+                else text["charge_fee" if fee else "charge_interest"]
+            )
+            html += Markup("<p>%s</p>") % (phrase % {"amount": amount})
         return Markup("<div>%s</div>") % html
 
     def money(self, lang, value, currency):
@@ -121,6 +129,12 @@ class ActivityNotes:
                         "Point out the finance charge that applies: %(amount)s (late interest "
                         "and fees)."
                     )
+                ),
+                "charge_interest": escape(
+                    env._("Point out the finance charge that applies: %(amount)s (late interest).")
+                ),
+                "charge_fee": escape(
+                    env._("Point out the finance charge that applies: %(amount)s (late fees).")
                 ),
                 "stage": lambda stage, env=env: stage.with_env(env).name,
                 "description": lambda stage, env=env: stage.with_env(env).description,

@@ -6,7 +6,6 @@ import pytz
 from odoo import api, fields, models
 
 from .collection_activity_note import ActivityNotes
-from .collection_engine import finance_charge
 from .sql_rows import insert_rows
 
 # Kind of the event written when a stage's activity is scheduled ("note" for the others).
@@ -118,7 +117,7 @@ class CollectionActivityScheduler(models.AbstractModel):
                         self.env["collection.engine"]._collection_currency_totals(
                             moves, overdue, credit_parts[partner]
                         ),
-                        finance_charge(charges, moves),
+                        [charges[move] for move in moves if move in charges],
                     ),
                     "user_id": user,
                     "date_deadline": deadline,

@@ -331,7 +331,6 @@ class CollectionEngine(models.AbstractModel):
         # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
         overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
         overdue_moves.fetch(MOVE_FIELDS)
-        charges = self.env["collection.finance.charge"]._collection_uncharged(overdue_moves, today)
         by_hand = self._collection_days_by_hand(overdue_moves, today)
         moves_by_partner = defaultdict(list)
         for move in overdue:
@@ -370,6 +369,10 @@ class CollectionEngine(models.AbstractModel):
                     firmest = stage
             if firmest is not None:
                 partner_stage[partner] = firmest
+        # The invoices the customers' credits pay bear no finance charge either.
+        charges = self.env["collection.finance.charge"]._collection_uncharged(
+            overdue_moves.browse([move.id for move in targets]), today
+        )
 
         if new_stages:
             self._collection_set_stages(new_stages, today, writes)
