@@ -312,6 +312,26 @@ class TestCollectionPayments(CollectionCase):
         self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
         self.assertFalse(self.collection_activities(self.customer), "no call about 300")
 
+    def test_send_now_leaves_out_the_invoice_the_credits_pay(self):
+        """As the daily run: a reminder sent by hand lists the invoices still owed, neither
+        attaching nor counting as reminded the one a credit note not matched yet pays."""
+        older = self._invoice(self.customer, 40, amount=500.0)
+        newer = self._invoice(self.customer, 10, amount=300.0)
+        self._credit_note(self.customer, 500.0)
+        with freeze_time(DAY0):
+            (older | newer).action_collection_send_reminder()
+        reminder = self.reminders(self.customer)
+        self.assertEqual(reminder.move_ids, newer)
+        self.assertClaim(reminder, 300.0, 0.0, 300.0)
+        self.assertEqual(len(reminder.mail_message_id.attachment_ids), 1)
+        self.assertEqual(older.collection_reminder_count, 0)
+        with freeze_time(DAY0 + timedelta(days=1)):
+            self.customer.action_collection_send_reminder()
+            self.assertEqual(self.reminders(self.customer).sorted("id")[-1].move_ids, newer)
+            # Its form no longer offers Send now, the older invoice never reminded.
+            self.customer.invalidate_recordset()
+            self.assertTrue(self.customer.collection_reminded_today)
+
     def test_no_reminder_for_invoices_the_credits_pay(self):
         self._invoice(self.customer, 10, amount=500.0)
         self.run_engine()

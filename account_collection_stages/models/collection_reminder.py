@@ -343,10 +343,19 @@ class CollectionReminder(models.AbstractModel):
             for move in claimable:
                 claimable_by_partner[move.commercial_partner_id].append(move)
             for partner, group in company_moves.grouped("commercial_partner_id").items():
-                stage = self.with_company(company)._collection_send_now_stage(group, mailing)
                 parts = credits[partner].split(claimable_by_partner[partner], claimable)
-                if engine._collection_claims_nothing(group, overdue, parts):
+                # As in the daily run, the invoices the credits pay are not claimed.
+                group = group.browse(
+                    [
+                        m.id
+                        for m in group
+                        if not engine._collection_claims_nothing([m], overdue, parts)
+                    ]
+                )
+                if not group:
                     covered |= partner
+                    continue
+                stage = self.with_company(company)._collection_send_now_stage(group, mailing)
                 vals = engine._collection_reminder_vals(
                     partner, group, overdue, parts, today, stage, charges
                 )

@@ -303,11 +303,12 @@ class ResPartner(models.Model):
             partner.collection_currency_id = company.currency_id
             partner.collection_overdue_amount = totals.get(customer.id, 0.0)
             partner.collection_credit_amount = credits[customer].total
-            partner.collection_credits_cover = bool(moves) and engine._collection_claims_nothing(
-                moves, chased, credits[customer].split(moves, chased)
-            )
-            partner.collection_reminded_today = bool(moves) and all(
-                move._collection_reminded_since(today) for move in moves
+            parts = credits[customer].split(moves, chased)
+            # The invoices to claim, those the credits do not pay (Send now reminds of these).
+            owed = [m for m in moves if not engine._collection_claims_nothing([m], chased, parts)]
+            partner.collection_credits_cover = bool(moves) and not owed
+            partner.collection_reminded_today = bool(owed) and all(
+                move._collection_reminded_since(today) for move in owed
             )
             partner.collection_finance_charge_set = charge_set
 
