@@ -38,6 +38,9 @@
         "web.assets_backend": [
             "account_collection_stages/static/src/**/*",
         ],
+        "web.assets_tests": [
+            "account_collection_stages/static/tests/tours/**/*",
+        ],
     },
     "demo": [
         "demo/collection_demo.xml",

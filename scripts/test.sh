@@ -34,8 +34,9 @@ say "Tests"
 test_cfg="$CACHE/odoo-test.cfg"
 { cat "$ODOO_CFG"; echo "test_enable = True"; } >"$test_cfg"
 set +e
+# --odoo-http: Odoo's HTTP server, for the browser tests (tours).
 "$VENV/bin/pytest" --odoo-config="$test_cfg" --odoo-database="$test_db" --odoo-log-level=warn \
-  -p no:cacheprovider "$@" tests
+  --odoo-http -p no:cacheprovider "$@" tests
 status=$?
 set -e
 # pytest exits 5 when it collected no test: that is a failure here too.

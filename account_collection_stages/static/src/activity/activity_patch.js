@@ -1,7 +1,14 @@
 import { Activity } from "@mail/core/web/activity";
+import { ActivityListPopoverItem } from "@mail/core/web/activity_list_popover_item";
 import { patch } from "@web/core/utils/patch";
 
+import { isCollectionCall } from "./collection_call";
+
 patch(Activity.prototype, {
+    get isCollectionCall() {
+        return isCollectionCall(this.props.activity);
+    },
+
     /** Collection calls are done by logging them: the wizard records the outcome and acts. */
     async onClickCollectionLogCall() {
         const thread = this.thread;
@@ -16,5 +23,11 @@ patch(Activity.prototype, {
                 thread.fetchNewMessages();
             },
         });
+    },
+});
+
+patch(ActivityListPopoverItem.prototype, {
+    get hasMarkDoneButton() {
+        return super.hasMarkDoneButton && !isCollectionCall(this.props.activity);
     },
 });
