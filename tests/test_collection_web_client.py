@@ -1,5 +1,7 @@
 """The web client, in a real browser: what the chatter offers on a collection call."""
 
+from datetime import date, timedelta
+
 from odoo.tests import HttpCase, tagged
 
 from .common import MODULE, CollectionCase
@@ -7,17 +9,23 @@ from .common import MODULE, CollectionCase
 
 @tagged("standard", "post_install", "-at_install")
 class TestCollectionWebClient(CollectionCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Admin works in the test company, as a collection user.
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.admin.write(
+            {
+                "company_ids": [(4, cls.env.company.id)],
+                "company_id": cls.env.company.id,
+                "groups_id": [(4, cls.env.ref(f"{MODULE}.group_collection_user").id)],
+            }
+        )
+
     def test_collection_call_is_logged_not_marked_done(self):
         """The chatter offers Log call, not Mark Done, on a collection call (the server
         refuses Mark Done on it); another activity keeps Mark Done."""
-        admin = self.env.ref("base.user_admin")
-        admin.write(
-            {
-                "company_ids": [(4, self.env.company.id)],
-                "company_id": self.env.company.id,
-                "groups_id": [(4, self.env.ref(f"{MODULE}.group_collection_user").id)],
-            }
-        )
+        admin = self.admin
         self.customer.activity_schedule(
             f"{MODULE}.mail_activity_type_collection_call",
             summary="Call the customer",
@@ -33,3 +41,12 @@ class TestCollectionWebClient(CollectionCase, HttpCase):
             "account_collection_stages_call_activity",
             login="admin",
         )
+
+    def test_send_now_is_not_offered_on_an_invoice_on_hold(self):
+        """The invoice form offers Send overdue reminder now on an overdue invoice, not while
+        it is on hold (Send now refuses it then)."""
+        move = self._invoice(self.customer, 40)
+        url = f"/odoo/action-account.action_move_out_invoice_type/{move.id}"
+        self.start_tour(url, "account_collection_stages_send_now_offered", login="admin")
+        move.collection_hold_until = date.today() + timedelta(days=5)
+        self.start_tour(url, "account_collection_stages_send_now_hidden", login="admin")
