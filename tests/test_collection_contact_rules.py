@@ -76,6 +76,24 @@ class TestCollectionContactRules(CollectionCase):
         self.call(at(7, 9))
         self.assertEqual(len(self.events(self.consumer, "call").filtered("call_outcome")), 8)
 
+    def test_two_calls_in_seven_days_in_massachusetts(self):
+        """Massachusetts' rules reach creditors: 2 calls in 7 days about a consumer debt."""
+        self.consumer.state_id = self.env["res.country.state"].search(
+            [("country_id.code", "=", "US"), ("code", "=", "MA")]
+        )
+        self.call(at(0, 9))
+        self.call(at(1, 9))
+        with self.assertRaisesRegex(UserError, "before 03/09/2026 09:00 .UTC.: 2 calls"):
+            self.call(at(2, 10))
+        self.call(at(7, 9))
+        # A business in Massachusetts is not a consumer debtor: Regulation F's cap only, if
+        # the company applies the rules to all debts.
+        self.env.company.collection_contact_rules = "all"
+        self.customer.state_id = self.consumer.state_id
+        self._invoice(self.customer, 40)
+        for offset, hour in ((0, 9), (0, 11), (0, 15)):
+            self.call(at(offset, hour), partner=self.customer)
+
     def test_seven_days_after_a_conversation(self):
         # Another company's conversation is about another debt: it does not count here, even
         # for a user who works in both.

@@ -11,11 +11,17 @@ CONVERSATION_OUTCOMES = ("promise_to_pay", "plan_requested", "dispute", "refused
 CALL_WINDOW = (8, 21)  # local hours
 MAX_CALLS = 7
 WINDOW_DAYS = 7
+# States whose law caps the calls about a consumer debt lower, creditors' own calls included:
+# {(country code, state code): calls in WINDOW_DAYS}. Massachusetts: 2 in 7 days to the
+# debtor's home or personal phone (940 CMR 7.04(1)(f)); its 2 in 30 days to other numbers
+# (work) is not told apart, the addon not knowing which number is which.
+STATE_MAX_CALLS = {("US", "MA"): 2}
 
 
 class CollectionContactRules(models.AbstractModel):
     """When a customer may be called: Regulation F's 7-in-7 and 7-days-after-a-conversation
-    presumptions, the 08:00-21:00 local calling hours, and cease-communication requests."""
+    presumptions (fewer calls where a state's law says so), the 08:00-21:00 local calling
+    hours, and cease-communication requests."""
 
     _name = "collection.contact.rules"
     _description = "Collection Contact Rules"
@@ -24,6 +30,15 @@ class CollectionContactRules(models.AbstractModel):
     def _applies(self, partner):
         mode = self.env.company.collection_contact_rules
         return mode == "all" or (mode == "consumer" and partner.collection_is_consumer)
+
+    @api.model
+    def _max_calls(self, partner):
+        """Calls allowed in WINDOW_DAYS: Regulation F's, or for a consumer the lower cap of
+        the state of its address (the state laws protect consumer debtors)."""
+        if not partner.collection_is_consumer:
+            return MAX_CALLS
+        state = partner.state_id
+        return STATE_MAX_CALLS.get((state.country_id.code, state.code), MAX_CALLS)
 
     @api.model
     def _partner_tz(self, partner):
@@ -63,8 +78,9 @@ class CollectionContactRules(models.AbstractModel):
             recent_calls = self._recent_calls(partner, now)
         attempts = recent_calls.get(partner, self.env["collection.event"])
         placed = attempts.filtered(lambda e: not e.call_inbound)  # the customer's own don't count
-        if len(placed) >= MAX_CALLS:
-            candidate = placed[MAX_CALLS - 1].call_time + timedelta(days=WINDOW_DAYS)
+        max_calls = self._max_calls(partner)
+        if len(placed) >= max_calls:
+            candidate = placed[max_calls - 1].call_time + timedelta(days=WINDOW_DAYS)
             if candidate > allowed:
                 allowed = candidate
                 reason = self.env._("%(count)s calls in the last 7 days", count=len(placed))

@@ -43,6 +43,7 @@ PARTNER_FIELDS = [
     "phone",
     "mobile",
     "tz",
+    "state_id",  # the contact rules of its state
     "child_ids",
     "commercial_partner_id",
     "collection_responsible_id",
