@@ -166,6 +166,22 @@ class TestCollectionContactRules(CollectionCase):
             self.call(at(0, 20, 30), partner=rome)
         self.call(at(0, 19, 30), partner=rome)
 
+    def test_calling_hours_in_every_zone_of_the_country_when_the_customer_has_none(self):
+        """A customer of unknown time zone may be anywhere in its country: calls only when it
+        is 08:00 to 21:00 all over it. In the United States in March, 18:00 to 02:00 UTC,
+        from 08:00 in Hawaii to 21:00 in New York."""
+        somewhere = self._customer(
+            "Sam Poe", is_company=False, tz=False, country_id=self.env.ref("base.us").id
+        )
+        self._invoice(somewhere, 40)
+        with self.assertRaisesRegex(
+            UserError, "before 03/02/2026 13:00 .America/New_York.: .* every time zone of"
+        ):
+            self.call(at(0, 17, 30), partner=somewhere)
+        self.call(at(0, 18, 0), partner=somewhere)
+        with self.assertRaisesRegex(UserError, "before 03/03/2026 13:00 .America/New_York."):
+            self.call(at(1, 2, 30), partner=somewhere, outcome="no_answer")
+
     def test_rules_do_not_bind_business_debts_by_default(self):
         self._invoice(self.customer, 40)
         self.customer.tz = "UTC"

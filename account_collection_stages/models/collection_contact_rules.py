@@ -41,8 +41,22 @@ class CollectionContactRules(models.AbstractModel):
         return STATE_MAX_CALLS.get((state.country_id.code, state.code), MAX_CALLS)
 
     @api.model
+    def _partner_zones(self, partner):
+        """The time zones ``partner`` may be in: its own; unknown, every zone of its country,
+        since the calling hours must be convenient in all the places it may be (Regulation F,
+        comment 6(b)(1)(i)-2); else the company's, else UTC."""
+        if partner.tz:
+            return [pytz.timezone(partner.tz)]
+        country = partner.country_id.code
+        if country and pytz.country_timezones.get(country):
+            return [pytz.timezone(zone) for zone in pytz.country_timezones[country]]
+        return [pytz.timezone(self.env.company.partner_id.tz or "UTC")]
+
+    @api.model
     def _partner_tz(self, partner):
-        return pytz.timezone(partner.tz or self.env.company.partner_id.tz or "UTC")
+        """The time zone the times of ``partner``'s calls are shown in: its own, else its
+        country's first (main) zone, else the company's."""
+        return self._partner_zones(partner)[0]
 
     @api.model
     def _recent_calls(self, partners, now):
@@ -72,7 +86,8 @@ class CollectionContactRules(models.AbstractModel):
             return None, self.env._("the customer asked to cease communication")
         if not self._applies(partner):
             return now, ""
-        tz = self._partner_tz(partner)
+        zones = self._partner_zones(partner)
+        tz = zones[0]
         allowed, reason = now, ""
         if recent_calls is None:
             recent_calls = self._recent_calls(partner, now)
@@ -95,16 +110,36 @@ class CollectionContactRules(models.AbstractModel):
                     "a conversation about the debt on %(day)s",
                     day=format_date(self.env, talk_day),
                 )
-        in_hours = self._within_hours(allowed, tz)
+        in_hours = self._within_hours(allowed, zones)
         if in_hours > allowed and not reason:
-            reason = self.env._(
-                "calls are allowed from 08:00 to 21:00 in the customer's time zone (%(tz)s)",
-                tz=tz.zone,
-            )
+            if len(zones) > 1:
+                reason = self.env._(
+                    "calls are allowed from 08:00 to 21:00 in every time zone of %(country)s, "
+                    "the customer's own not being set",
+                    country=partner.country_id.name,
+                )
+            else:
+                reason = self.env._(
+                    "calls are allowed from 08:00 to 21:00 in the customer's time zone (%(tz)s)",
+                    tz=tz.zone,
+                )
         return in_hours, reason
 
     @api.model
-    def _within_hours(self, when, tz):
+    def _within_hours(self, when, zones):
+        """The first UTC time from ``when`` on that is within the calling hours in all of
+        ``zones``: each zone's own next calling time, until they agree."""
+        for _attempt in range(3 * len(zones) + 2):
+            latest = max(self._within_zone_hours(when, tz) for tz in zones)
+            if latest == when:
+                return when
+            when = latest
+        # The zones' hours never overlap (a country spanning half the globe): the first
+        # zone's alone.
+        return self._within_zone_hours(when, zones[0])
+
+    @api.model
+    def _within_zone_hours(self, when, tz):
         local = pytz.utc.localize(when).astimezone(tz)
         start, end = CALL_WINDOW
         if local.hour < start:

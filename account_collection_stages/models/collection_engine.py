@@ -44,6 +44,7 @@ PARTNER_FIELDS = [
     "mobile",
     "tz",
     "state_id",  # the contact rules of its state
+    "country_id",  # its time zones, when its own is not set
     "child_ids",
     "commercial_partner_id",
     "collection_responsible_id",
