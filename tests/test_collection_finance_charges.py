@@ -86,6 +86,16 @@ class TestCollectionFinanceCharges(CollectionCase):
         self.assertEqual(lines.collection_charge_origin_id, held)
         self.assertEqual(sorted(lines.mapped("price_unit")), [40.0, 73.0])
 
+    def test_the_invoices_on_hold_take_what_credit_the_others_leave(self):
+        """On hold while its credit note is being matched, an invoice the credit pays bears
+        no charge: the customer owes nothing."""
+        self._charge_settings(fee=40.0)
+        held = self._invoice(self.customer, 73, amount=3650.0)
+        held.collection_hold_until = DAY0 + timedelta(days=5)
+        self._credit_note(self.customer, 3650.0)
+        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
+            self.customer.action_collection_finance_charges()
+
     def test_consumers_bear_their_own_rate_and_no_fee(self):
         """The late payment laws give the commercial rate and the fixed fee to businesses: a
         consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the

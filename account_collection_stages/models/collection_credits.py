@@ -15,10 +15,11 @@ class Credits:
         """All the credits, in the company currency, never below 0."""
         return max(sum(amount for amount, _in_currency in self.lots.values()), 0.0)
 
-    def split(self, moves, overdue):
+    def split(self, moves, overdue, last=()):
         """{invoice: (credit that pays it in the company currency, in its own currency)} for
         the overdue invoices ``moves``: the credits pay the oldest first, as a payment is
-        usually applied, so what pays an invoice does not change as newer ones fall due.
+        usually applied, so what pays an invoice does not change as newer ones fall due; the
+        invoices ``last`` (on hold, not chased) take only what the others leave.
         Each invoice is paid first by the credits in its own currency, at their value in it,
         as Odoo matches them; then by the others (Odoo lets any credit of the customer pay any
         of its invoices), at their value in the company currency and the invoice's rate.
@@ -27,7 +28,7 @@ class Credits:
         company = self.company_currency
         lots = self._net_lots()
         parts = {}
-        for move in sorted(moves, key=lambda m: (overdue[m][0], m.id)):
+        for move in sorted(moves, key=lambda m: (m in last, overdue[m][0], m.id)):
             amount, in_currency = overdue[move][1:]
             currency = move.currency_id
             paid = paid_in_currency = 0.0

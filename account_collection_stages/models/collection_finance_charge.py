@@ -90,20 +90,22 @@ class CollectionFinanceCharge(models.AbstractModel):
         finds on its overdue invoices in collection (not excluded, disputed or paid by a plan;
         on hold or not), in the customer's language. Those its unapplied credit notes and
         payments pay bear none: only what is owed is charged. The credits pay the invoices the
-        daily run chases, oldest first, as in the reminders and calls: an invoice on hold
-        takes none of them."""
+        daily run chases first, oldest first, as in the reminders and calls; the invoices on
+        hold take what they leave."""
         engine = self.env["collection.engine"]
         overdue = engine._collection_overdue(
             engine._collection_collected_line_domain(today, partner)
         )
         chased = engine._collection_overdue(engine._collection_line_domain(today, partner))
-        parts = engine._collection_credits(partner, today)[partner].split(list(chased), chased)
+        held = [move for move in overdue if move not in chased]
+        parts = engine._collection_credits(partner, today)[partner].split(
+            list(overdue), overdue, last=held
+        )
         moves = self.env["account.move"].browse(
             [
                 move.id
                 for move in overdue
-                if move not in chased
-                or not engine._collection_claims_nothing([move], chased, parts)
+                if not engine._collection_claims_nothing([move], overdue, parts)
             ]
         )
         env = self.with_context(lang=partner.lang).env
