@@ -1,10 +1,8 @@
 """Who may be called, and when: Regulation F's limits, calling hours, cease communication."""
 
-import importlib.util
 from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.modules.module import get_module_path
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import DAY0, MODULE, CollectionCase
@@ -33,40 +31,8 @@ class TestCollectionContactRules(CollectionCase):
             return wizard.action_confirm()
 
     def test_consumer_by_default(self):
-        """An individual without a tax ID is a consumer; a sole trader, an individual with
-        one, is a business, as Odoo's fiscal positions tell them apart. Any employee may
-        create either with its default."""
         self.assertTrue(self.consumer.collection_is_consumer)
         self.assertFalse(self.customer.collection_is_consumer)
-        employee = new_test_user(
-            self.env, "employee", groups="base.group_user,base.group_partner_manager"
-        )
-        trader = (
-            self.env["res.partner"]
-            .with_user(employee)
-            .create({"name": "Juan Autonomo", "is_company": False, "vat": "ES12345678Z"})
-        )
-        self.assertFalse(trader.collection_is_consumer)
-        trader.vat = False
-        self.assertTrue(trader.collection_is_consumer)
-
-    def test_sole_traders_become_businesses_on_update(self):
-        """The update to 18.0.1.6.0 makes the individuals with a tax ID, consumers by the old
-        default, businesses: they bear the commercial interest and the fee again."""
-        trader = self._customer("Juan Autonomo", is_company=False, vat="ES12345678Z")
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET collection_is_consumer = TRUE WHERE id IN %s",
-            [(trader.id, self.consumer.id)],
-        )
-        path = get_module_path(MODULE) + "/migrations/18.0.1.6.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("post_migrate_18_0_1_6_0", path)
-        script = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(script)
-        script.migrate(self.env.cr, "18.0.1.5.0")
-        self.env.invalidate_all()
-        self.assertFalse(trader.collection_is_consumer)
-        self.assertTrue(self.consumer.collection_is_consumer)
 
     def test_seven_calls_in_seven_days(self):
         for offset, hour in ((0, 9), (0, 11), (0, 15), (1, 9), (1, 14), (2, 10), (2, 16)):

@@ -136,11 +136,9 @@ class ResPartner(models.Model):
         compute="_compute_collection_is_consumer",
         store=True,
         readonly=False,
-        copy=False,  # a duplicate is a consumer by its type and tax ID, as a new contact
+        copy=False,  # a duplicate is a consumer by its type, as a new contact
         help="A person buying for personal, family or household purposes: the contact rules "
-        "for consumer debts and the consumers' late interest apply. By default, an individual "
-        "without a tax ID; one with a tax ID (a sole trader) is a business, as Odoo's fiscal "
-        "positions tell businesses from consumers.",
+        "for consumer debts apply.",
         groups="base.group_user",
     )
     collection_payment_score = fields.Integer(
@@ -230,8 +228,8 @@ class ResPartner(models.Model):
             is_company = vals.get("is_company", vals.get("company_type") == "company")
             for name in SETTINGS_FIELDS.intersection(vals):
                 if name == "collection_is_consumer":
-                    # A new contact is a consumer unless it is a company or has a tax ID.
-                    if bool(vals[name]) != (not is_company and not vals.get("vat")):
+                    # A new contact is a consumer unless it is a company.
+                    if bool(vals[name]) == bool(is_company):
                         changed.add(name)
                 elif vals[name]:
                     changed.add(name)
@@ -268,13 +266,10 @@ class ResPartner(models.Model):
     def _without_run_fields(self, vals):
         return {name: value for name, value in vals.items() if name not in RUN_FIELDS}
 
-    @api.depends("is_company", "vat")
+    @api.depends("is_company")
     def _compute_collection_is_consumer(self):
-        """An individual without a tax ID: the line Odoo's fiscal positions draw between
-        consumers and businesses (VAT required). A sole trader (an autonomo, a ditta
-        individuale) has one, and the late payment laws treat it as a business."""
         for partner in self:
-            partner.collection_is_consumer = not partner.is_company and not partner.vat
+            partner.collection_is_consumer = not partner.is_company
 
     @api.depends_context("company", "date")
     def _compute_collection_overdue_amount(self):
