@@ -31,8 +31,19 @@ class TestCollectionContactRules(CollectionCase):
             return wizard.action_confirm()
 
     def test_consumer_by_default(self):
+        """Every individual is a consumer debtor until marked a business: the customer search
+        finds them, to mark the sole traders."""
         self.assertTrue(self.consumer.collection_is_consumer)
         self.assertFalse(self.customer.collection_is_consumer)
+        views = self.env["res.partner"].get_views([(False, "search")])["views"]
+        self.assertIn('name="collection_consumer"', views["search"]["arch"])
+        consumers = self.env["res.partner"].search(
+            [
+                ("id", "in", (self.consumer | self.customer).ids),
+                ("collection_is_consumer", "=", True),
+            ]
+        )
+        self.assertEqual(consumers, self.consumer)
 
     def test_seven_calls_in_seven_days(self):
         for offset, hour in ((0, 9), (0, 11), (0, 15), (1, 9), (1, 14), (2, 10), (2, 16)):
