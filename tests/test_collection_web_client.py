@@ -1,4 +1,5 @@
-"""The web client, in a real browser: what the chatter offers on a collection call."""
+"""The web client, in a real browser: what the chatter, the activity popover and the invoice
+form offer."""
 
 from datetime import date, timedelta
 
@@ -22,23 +23,33 @@ class TestCollectionWebClient(CollectionCase, HttpCase):
             }
         )
 
-    def test_collection_call_is_logged_not_marked_done(self):
-        """The chatter offers Log call, not Mark Done, on a collection call (the server
-        refuses Mark Done on it); another activity keeps Mark Done."""
-        admin = self.admin
+    def _call_and_todo(self):
         self.customer.activity_schedule(
             f"{MODULE}.mail_activity_type_collection_call",
             summary="Call the customer",
-            user_id=admin.id,
+            user_id=self.admin.id,
         )
         self.customer.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary="Check the contract",
-            user_id=admin.id,
+            "mail.mail_activity_data_todo", summary="Check the contract", user_id=self.admin.id
         )
+
+    def test_collection_call_is_logged_not_marked_done(self):
+        """The chatter, and the activity's Edit dialog, offer Log call, not Mark Done, on a
+        collection call (the server refuses Mark Done on it); another activity keeps it."""
+        self._call_and_todo()
         self.start_tour(
             f"/odoo/res.partner/{self.customer.id}",
             "account_collection_stages_call_activity",
+            login="admin",
+        )
+
+    def test_collection_call_in_the_activity_popover(self):
+        """The activity popover of the customers' kanban offers Log call, not Mark Done."""
+        self._invoice(self.customer, 40)  # a customer, in the Customers menu
+        self._call_and_todo()
+        self.start_tour(
+            "/odoo/action-account.res_partner_action_customer",
+            "account_collection_stages_call_activity_popover",
             login="admin",
         )
 

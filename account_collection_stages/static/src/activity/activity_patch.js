@@ -27,7 +27,24 @@ patch(Activity.prototype, {
 });
 
 patch(ActivityListPopoverItem.prototype, {
+    get isCollectionCall() {
+        return isCollectionCall(this.props.activity);
+    },
+
     get hasMarkDoneButton() {
-        return super.hasMarkDoneButton && !isCollectionCall(this.props.activity);
+        return super.hasMarkDoneButton && !this.isCollectionCall;
+    },
+
+    /** Log the call in its dialog, the popover closed; then the activities are read again. */
+    async onClickCollectionLogCall() {
+        this.props.onClickEditActivityButton?.();
+        const action = await this.env.services.orm.call(
+            "mail.activity",
+            "action_collection_log_call",
+            [[this.props.activity.id]]
+        );
+        await this.env.services.action.doAction(action, {
+            onClose: () => this.props.onActivityChanged?.(),
+        });
     },
 });
