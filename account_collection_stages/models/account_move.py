@@ -178,6 +178,12 @@ class AccountMove(models.Model):
         help="The invoice got its overdue reminder today: none is reminded twice a day.",
         groups="base.group_user",
     )
+    collection_on_hold = fields.Boolean(
+        string="On hold",
+        compute="_compute_collection_overdue",
+        help="No collection action before the hold ends (in the company's time zone).",
+        groups="base.group_user",
+    )
 
     def init(self):
         super().init()
@@ -204,6 +210,7 @@ class AccountMove(models.Model):
         "payment_state",
         "state",
         "collection_last_reminder_date",
+        "collection_hold_until",
     )
     def _compute_collection_overdue(self):
         # A reminder's day, when its email and PDFs are rendered; else today.
@@ -218,6 +225,7 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
             move.collection_reminded_today = move._collection_reminded_since(today)
+            move.collection_on_hold = self.env["collection.engine"]._collection_on_hold(move, today)
 
     def _collection_reminded_since(self, day):
         """Whether the invoice got an overdue reminder on ``day`` or later: none is reminded
