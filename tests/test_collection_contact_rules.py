@@ -158,6 +158,10 @@ class TestCollectionContactRules(CollectionCase):
         self.call(at(0, 18, 0), partner=somewhere)
         with self.assertRaisesRegex(UserError, "before 03/03/2026 13:00 .America/New_York."):
             self.call(at(1, 2, 30), partner=somewhere, outcome="no_answer")
+        # Shown in the company's own zone when the country has it.
+        self.env.company.partner_id.tz = "America/Chicago"
+        with self.assertRaisesRegex(UserError, "before 03/03/2026 12:00 .America/Chicago."):
+            self.call(at(1, 2, 30), partner=somewhere, outcome="no_answer")
 
     def test_rules_do_not_bind_business_debts_by_default(self):
         self._invoice(self.customer, 40)

@@ -47,15 +47,18 @@ class CollectionContactRules(models.AbstractModel):
         comment 6(b)(1)(i)-2); else the company's, else UTC."""
         if partner.tz:
             return [pytz.timezone(partner.tz)]
-        country = partner.country_id.code
-        if country and pytz.country_timezones.get(country):
-            return [pytz.timezone(zone) for zone in pytz.country_timezones[country]]
-        return [pytz.timezone(self.env.company.partner_id.tz or "UTC")]
+        company_zone = self.env.company.partner_id.tz or "UTC"
+        zones = pytz.country_timezones.get(partner.country_id.code or "", [])
+        if not zones:
+            return [pytz.timezone(company_zone)]
+        # The company's zone first when it is one of them: the times are shown in it.
+        return [pytz.timezone(zone) for zone in sorted(zones, key=lambda z: z != company_zone)]
 
     @api.model
     def _partner_tz(self, partner):
-        """The time zone the times of ``partner``'s calls are shown in: its own, else its
-        country's first (main) zone, else the company's."""
+        """The time zone the times of ``partner``'s calls are shown in, and its days counted
+        in: its own; else, of its country's zones, the company's, or the first the time zone
+        database lists (New York for the United States); else the company's."""
         return self._partner_zones(partner)[0]
 
     @api.model
