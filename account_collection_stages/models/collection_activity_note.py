@@ -72,7 +72,7 @@ class ActivityNotes:
             phrase = text["total_credit"] if total["credit"] else text["total"]
             html += Markup("<p>%s</p>") % (phrase % amounts)
         fee = sum(charge.fee for charge in charges)
-        interest = sum(charge.total for charge in charges) - fee
+        interest = sum(amount for charge in charges for _start, _days, amount in charge.interest)
         if interest or fee:
             currency = self.env.company.currency_id
             amount = strong(self.money(lang, interest + fee, currency))

@@ -71,8 +71,8 @@ class ResPartner(models.Model):
     collection_reminded_today = fields.Boolean(
         string="Reminded today",
         compute="_compute_collection_overdue_amount",
-        help="Every overdue invoice the collection run chases got its overdue reminder today: "
-        "none is reminded twice a day.",
+        help="Every overdue invoice the collection run claims (chased, and not paid by the "
+        "customer's credits) got its overdue reminder today: none is reminded twice a day.",
         groups="base.group_user",
     )
     collection_currency_id = fields.Many2one(
