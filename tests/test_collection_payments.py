@@ -331,6 +331,9 @@ class TestCollectionPayments(CollectionCase):
             # Its form no longer offers Send now, the older invoice never reminded.
             self.customer.invalidate_recordset()
             self.assertTrue(self.customer.collection_reminded_today)
+            # Sent again, it says why nothing goes: the invoice owed was reminded today.
+            with self.assertRaisesRegex(UserError, "reminder today already"):
+                (older | newer).action_collection_send_reminder()
 
     def test_no_reminder_for_invoices_the_credits_pay(self):
         self._invoice(self.customer, 10, amount=500.0)

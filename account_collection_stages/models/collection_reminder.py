@@ -239,6 +239,25 @@ class CollectionReminder(models.AbstractModel):
             )
 
     @api.model
+    def _collection_refuse_uncovered(self, reminded, covered=None):
+        """Refuse Send now when nothing is left to remind: of the invoices ``reminded`` today
+        already, else of those of the customers ``covered`` that their credits pay."""
+        if not covered or reminded.commercial_partner_id & covered:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s got an overdue reminder today already.",
+                    invoices=", ".join(reminded.mapped("name")),
+                )
+            )
+        raise UserError(
+            self.env._(
+                "The unapplied credit notes and payments of %(customer)s cover the "
+                "invoices to remind: match them with the invoices instead.",
+                customer=", ".join(covered.mapped("display_name")),
+            )
+        )
+
+    @api.model
     def _collection_send_now(self, moves, partners=None):
         """The "Send overdue reminder now" buttons: remind at once, whatever the schedule.
 
@@ -304,12 +323,7 @@ class CollectionReminder(models.AbstractModel):
         reminded = moves.filtered(lambda m: m._collection_reminded_since(todays[m.company_id]))
         moves -= reminded
         if not moves:
-            raise UserError(
-                self.env._(
-                    "%(invoices)s got an overdue reminder today already.",
-                    invoices=", ".join(reminded.mapped("name")),
-                )
-            )
+            self._collection_refuse_uncovered(reminded)
         # Every customer's reminder is decided before any is sent.
         reminders = []
         covered = self.env["res.partner"]
@@ -361,13 +375,7 @@ class CollectionReminder(models.AbstractModel):
                 )
                 reminders.append((engine, group, vals))
         if covered:
-            raise UserError(
-                self.env._(
-                    "The unapplied credit notes and payments of %(customer)s cover the "
-                    "invoices to remind: match them with the invoices instead.",
-                    customer=", ".join(covered.mapped("display_name")),
-                )
-            )
+            self._collection_refuse_uncovered(reminded, covered)
         events = self.env["collection.event"]
         for engine, group, vals in reminders:
             vals["user_id"] = self.env.user.id
