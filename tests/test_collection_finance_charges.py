@@ -96,16 +96,22 @@ class TestCollectionFinanceCharges(CollectionCase):
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.customer.action_collection_finance_charges()
 
-    def test_consumers_bear_their_own_rate_and_no_fee(self):
-        """The late payment laws give the commercial rate and the fixed fee to businesses: a
-        consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the
-        charge invoice."""
+    def _consumer_and_business(self):
+        """The customer, a consumer at 2 %, and a business at 10 % with a 40.00 fee, each with
+        an invoice of 3,650 due 73 days ago. Returns the business."""
         self._charge_settings(fee=40.0)
         self.env.company.collection_consumer_interest_rate = 2.0
         self.customer.write({"is_company": False, "collection_is_consumer": True})
         self._invoice(self.customer, 73, amount=3650.0)
         business = self._customer("Deco Addict")
         self._invoice(business, 73, amount=3650.0)
+        return business
+
+    def test_consumers_bear_their_own_rate_and_no_fee(self):
+        """The late payment laws give the commercial rate and the fixed fee to businesses: a
+        consumer's invoice bears the consumers' rate, and no fee, in the reminder as on the
+        charge invoice."""
+        business = self._consumer_and_business()
         self.run_engine()
         # 3,650 x 2 % x 73 / 365 = 14.60; the business: 73.00 and the fee.
         self.assertEqual(self.reminders(self.customer).finance_charge, 14.6)
@@ -117,12 +123,7 @@ class TestCollectionFinanceCharges(CollectionCase):
     def test_call_note_states_what_the_customer_bears(self):
         """The call note names the charge the customer bears: a consumer no fee; and the
         invoice its credits pay, listed, bears no charge."""
-        self._charge_settings(fee=40.0)
-        self.env.company.collection_consumer_interest_rate = 2.0
-        self.customer.write({"is_company": False, "collection_is_consumer": True})
-        self._invoice(self.customer, 73, amount=3650.0)
-        business = self._customer("Deco Addict")
-        self._invoice(business, 73, amount=3650.0)
+        business = self._consumer_and_business()
         self._invoice(business, 36, amount=3650.0)
         self._credit_note(business, 3650.0)
         self.run_engine()
