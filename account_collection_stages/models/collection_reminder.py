@@ -239,7 +239,7 @@ class CollectionReminder(models.AbstractModel):
             )
 
     @api.model
-    def _collection_refuse_uncovered(self, reminded, covered=None):
+    def _collection_refuse_nothing_to_remind(self, reminded, covered=None):
         """Refuse Send now when nothing is left to remind: of the invoices ``reminded`` today
         already, else of those of the customers ``covered`` that their credits pay."""
         if not covered or reminded.commercial_partner_id & covered:
@@ -323,7 +323,7 @@ class CollectionReminder(models.AbstractModel):
         reminded = moves.filtered(lambda m: m._collection_reminded_since(todays[m.company_id]))
         moves -= reminded
         if not moves:
-            self._collection_refuse_uncovered(reminded)
+            self._collection_refuse_nothing_to_remind(reminded)
         # Every customer's reminder is decided before any is sent.
         reminders = []
         covered = self.env["res.partner"]
@@ -375,7 +375,7 @@ class CollectionReminder(models.AbstractModel):
                 )
                 reminders.append((engine, group, vals))
         if covered:
-            self._collection_refuse_uncovered(reminded, covered)
+            self._collection_refuse_nothing_to_remind(reminded, covered)
         events = self.env["collection.event"]
         for engine, group, vals in reminders:
             vals["user_id"] = self.env.user.id
