@@ -347,11 +347,9 @@ class CollectionEngine(models.AbstractModel):
             parts = credit_parts[partner] = credits[partner].split(moves, overdue)
             contact = not partner.collection_no_contact
             firmest = None
-            for move in moves:
-                if self._collection_claims_nothing([move], overdue, parts):
-                    # The customer's credits pay it: it stays where it is, and neither
-                    # reminds nor weighs on the customer's stage.
-                    continue
+            # An invoice the customer's credits pay stays where it is, and neither reminds
+            # nor weighs on the customer's stage.
+            for move in self._collection_owed(moves, overdue, parts):
                 due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
                 days = (today - due).days
@@ -607,14 +605,15 @@ class CollectionEngine(models.AbstractModel):
         return credits
 
     @api.model
-    def _collection_claims_nothing(self, moves, overdue, parts):
-        """Whether the credits pay all of ``moves``, in each invoice's currency: then there is
-        nothing to claim for them. ``overdue``: see _collection_overdue; ``parts``: see
+    def _collection_owed(self, moves, overdue, parts):
+        """Those of ``moves`` the credits do not pay in full, in each invoice's currency: the
+        invoices to claim. ``overdue``: see _collection_overdue; ``parts``: see
         Credits.split."""
-        return all(
-            move.currency_id.compare_amounts(overdue[move][2] - parts[move][1], 0) <= 0
+        return [
+            move
             for move in moves
-        )
+            if move.currency_id.compare_amounts(overdue[move][2] - parts[move][1], 0) > 0
+        ]
 
     @api.model
     def _collection_currency_totals(self, moves, overdue, parts):

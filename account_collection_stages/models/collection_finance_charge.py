@@ -97,16 +97,12 @@ class CollectionFinanceCharge(models.AbstractModel):
             engine._collection_collected_line_domain(today, partner)
         )
         chased = engine._collection_overdue(engine._collection_line_domain(today, partner))
-        held = [move for move in overdue if move not in chased]
+        held = {move for move in overdue if move not in chased}
         parts = engine._collection_credits(partner, today)[partner].split(
             list(overdue), overdue, last=held
         )
         moves = self.env["account.move"].browse(
-            [
-                move.id
-                for move in overdue
-                if not engine._collection_claims_nothing([move], overdue, parts)
-            ]
+            [move.id for move in engine._collection_owed(overdue, overdue, parts)]
         )
         env = self.with_context(lang=partner.lang).env
         lines = []

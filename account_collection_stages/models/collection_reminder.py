@@ -359,13 +359,7 @@ class CollectionReminder(models.AbstractModel):
             for partner, group in company_moves.grouped("commercial_partner_id").items():
                 parts = credits[partner].split(claimable_by_partner[partner], claimable)
                 # As in the daily run, the invoices the credits pay are not claimed.
-                group = group.browse(
-                    [
-                        m.id
-                        for m in group
-                        if not engine._collection_claims_nothing([m], overdue, parts)
-                    ]
-                )
+                group = group.browse([m.id for m in engine._collection_owed(group, overdue, parts)])
                 if not group:
                     covered |= partner
                     continue

@@ -31,6 +31,12 @@ class MailActivity(models.Model):
         help="Company whose collection scheduled this activity (a stage's, or the daily run's): "
         "activities have no company of their own, and a customer may be collected by several.",
     )
+    collection_is_call = fields.Boolean(
+        string="Is a collection call",
+        compute="_compute_collection_is_call",
+        help="A phone call the collection scheduled: it is done by logging it (Log call), "
+        "which records the outcome, not by marking it done.",
+    )
     collection_notify_pending = fields.Boolean(
         string="Assignment not notified yet",
         index="btree_not_null",
@@ -47,6 +53,13 @@ class MailActivity(models.Model):
         for activity in self:
             activity.collection_company_id = (
                 activity.collection_stage_id.company_id or activity.collection_company_id
+            )
+
+    @api.depends("collection_company_id", "activity_category")
+    def _compute_collection_is_call(self):
+        for activity in self:
+            activity.collection_is_call = bool(activity.collection_company_id) and (
+                activity.activity_category == "phonecall"
             )
 
     @api.model_create_multi
@@ -92,9 +105,7 @@ class MailActivity(models.Model):
         and counts under the contact rules. Marking it done otherwise would leave no trace of
         the call; the collection's own steps close calls with ``collection_closing``."""
         if not self.env.context.get("collection_closing"):
-            calls = self.filtered(
-                lambda a: a.collection_company_id and a.activity_category == "phonecall"
-            )
+            calls = self.filtered("collection_is_call")
             if calls:
                 raise UserError(
                     self.env._(
@@ -115,8 +126,7 @@ class MailActivity(models.Model):
         )
         if (
             not customer
-            or self.activity_category != "phonecall"
-            or not self.collection_company_id
+            or not self.collection_is_call
             or (partner is not None and customer != partner.commercial_partner_id)
             or (company is not None and self.collection_company_id != company)
         ):

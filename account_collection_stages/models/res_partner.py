@@ -305,7 +305,7 @@ class ResPartner(models.Model):
             partner.collection_credit_amount = credits[customer].total
             parts = credits[customer].split(moves, chased)
             # The invoices to claim, those the credits do not pay (Send now reminds of these).
-            owed = [m for m in moves if not engine._collection_claims_nothing([m], chased, parts)]
+            owed = engine._collection_owed(moves, chased, parts)
             partner.collection_credits_cover = bool(moves) and not owed
             partner.collection_reminded_today = bool(owed) and all(
                 move._collection_reminded_since(today) for move in owed
