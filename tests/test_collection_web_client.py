@@ -53,6 +53,16 @@ class TestCollectionWebClient(CollectionCase, HttpCase):
             login="admin",
         )
 
+    def test_collection_call_in_the_activity_list(self):
+        """The activity list (Activity Overview) offers Log call, not Done, on a collection
+        call's row."""
+        self._call_and_todo()
+        self.start_tour(
+            "/odoo/action-mail.mail_activity_action",
+            "account_collection_stages_call_activity_list",
+            login="admin",
+        )
+
     def test_send_now_is_not_offered_on_an_invoice_on_hold(self):
         """The invoice form offers Send overdue reminder now on an overdue invoice, not while
         it is on hold (Send now refuses it then)."""

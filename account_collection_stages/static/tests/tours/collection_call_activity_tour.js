@@ -78,3 +78,23 @@ registry.category("web_tour.tours").add("account_collection_stages_call_activity
         },
     ],
 });
+
+/** In the activity list (Activity Overview), the same: Log call, no Done, on the call's row. */
+registry.category("web_tour.tours").add("account_collection_stages_call_activity_list", {
+    steps: () => [
+        {
+            content: "Another activity keeps Done",
+            trigger: ".o_data_row:contains('Check the contract') button[name='action_done']",
+        },
+        {
+            content: "The collection call has Log call, not Done",
+            trigger:
+                ".o_data_row:contains('Call the customer'):not(:has(button[name='action_done'])) button[name='action_collection_log_call']",
+            run: "click",
+        },
+        {
+            content: "The call dialog opens",
+            trigger: ".modal .modal-title:contains('Log a collection call')",
+        },
+    ],
+});
