@@ -4,7 +4,10 @@ invoices dated relative to a fixed day, and a way to run the daily job on any da
 from contextlib import ExitStack
 from datetime import date, timedelta
 
+from lxml import etree
+
 from odoo.tests import freeze_time
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -126,3 +129,18 @@ class CollectionCase(AccountTestInvoicingCommon):
         return self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
         )
+
+    def _shows_send_now(self, record):
+        """Whether the form of ``record``, a customer or an invoice, shows its "Send overdue
+        reminder now" button."""
+        record.invalidate_recordset()
+        arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
+        (button,) = etree.fromstring(arch).xpath(
+            "//button[@name='action_collection_send_reminder']"
+        )
+        names = [name for name in record._fields if name.startswith("collection_")]
+        values = record.read(names)[0]
+        values = {
+            name: value[0] if isinstance(value, tuple) else value for name, value in values.items()
+        }
+        return not safe_eval(button.get("invisible"), values)

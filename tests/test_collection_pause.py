@@ -2,11 +2,8 @@
 
 from datetime import timedelta
 
-from lxml import etree
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
-from odoo.tools.safe_eval import safe_eval
 
 from .common import DAY0, CollectionCase
 
@@ -18,20 +15,6 @@ class TestCollectionPause(CollectionCase):
         wizard = records.env[action["res_model"]].browse(action["res_id"])
         wizard.write(values)
         return wizard.action_confirm()
-
-    def _shows_send_now(self, record):
-        """Whether the form of ``record``, a customer or an invoice, shows its "Send overdue
-        reminder now" button."""
-        arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
-        (button,) = etree.fromstring(arch).xpath(
-            "//button[@name='action_collection_send_reminder']"
-        )
-        names = [name for name in record._fields if name.startswith("collection_")]
-        values = record.read(names)[0]
-        values = {
-            name: value[0] if isinstance(value, tuple) else value for name, value in values.items()
-        }
-        return not safe_eval(button.get("invisible"), values)
 
     def test_excluded_invoice_is_left_alone(self):
         move = self._invoice(self.customer, 10)
@@ -87,6 +70,16 @@ class TestCollectionPause(CollectionCase):
         self.assertFalse(self.collection_activities(self.customer))
         with self.assertRaisesRegex(UserError, "excluded from collection"):
             self.customer.action_collection_send_reminder()
+
+    def test_send_now_is_not_offered_on_an_invoice_of_an_excluded_customer(self):
+        move = self._invoice(self.customer, 50)
+        with freeze_time(DAY0):
+            self.assertTrue(self._shows_send_now(move))
+        self._pause(self.customer, "action_collection_exclude", reason="Insolvency proceedings")
+        with freeze_time(DAY0):
+            self.assertFalse(self._shows_send_now(move))
+            with self.assertRaisesRegex(UserError, "excluded from collection"):
+                move.action_collection_send_reminder()
 
     def test_send_reminder_now(self):
         move = self._invoice(self.customer, 10)
@@ -147,6 +140,8 @@ class TestCollectionPause(CollectionCase):
         for records in (move, self.customer):
             with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no email address"):
                 records.action_collection_send_reminder()
+            with freeze_time(DAY0):
+                self.assertFalse(self._shows_send_now(records))
         self.assertFalse(self.reminders(self.customer))
 
     def test_send_reminder_now_needs_an_overdue_invoice(self):
@@ -180,6 +175,8 @@ class TestCollectionPause(CollectionCase):
         for records in (move, self.customer):
             with freeze_time(DAY0), self.assertRaisesRegex(UserError, "cease communication"):
                 records.action_collection_send_reminder()
+            with freeze_time(DAY0):
+                self.assertFalse(self._shows_send_now(records))
         self.assertFalse(self.reminders(self.customer))
 
     def test_partner_send_reminder_now_leaves_paused_invoices_out(self):
@@ -192,8 +189,11 @@ class TestCollectionPause(CollectionCase):
             self.customer.action_collection_send_reminder()
         self.assertEqual(self.reminders(self.customer).move_ids, claimed)
         self._pause(claimed, "action_collection_exclude", reason="Paid by cheque")
-        with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no overdue invoice"):
-            self.customer.action_collection_send_reminder()
+        with freeze_time(DAY0 + timedelta(days=1)):
+            # Its invoices overdue all excluded or held, its form no longer offers it.
+            self.assertFalse(self._shows_send_now(self.customer))
+            with self.assertRaisesRegex(UserError, "no overdue invoice"):
+                self.customer.action_collection_send_reminder()
 
     def test_send_reminder_now_past_the_stages_with_an_email(self):
         move = self._invoice(self.customer, 100)

@@ -286,8 +286,11 @@ class TestCollectionPayments(CollectionCase):
         older = self._invoice(self.customer, 40, amount=500.0)
         newer = self._invoice(self.customer, 10, amount=500.0)
         self._credit_note(self.customer, 600.0)
-        # The credits pay the older invoice first: the newer one is still owed 400.
+        # The credits pay the older invoice first: the newer one is still owed 400. Only the
+        # newer one's form offers Send now.
         with freeze_time(DAY0):
+            self.assertFalse(self._shows_send_now(older))
+            self.assertTrue(self._shows_send_now(newer))
             newer.action_collection_send_reminder()
         self.assertClaim(self.reminders(self.customer), 500.0, 100.0, 400.0)
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "cover the invoices to remind"):
@@ -329,8 +332,7 @@ class TestCollectionPayments(CollectionCase):
             self.customer.action_collection_send_reminder()
             self.assertEqual(self.reminders(self.customer).sorted("id")[-1].move_ids, newer)
             # Its form no longer offers Send now, the older invoice never reminded.
-            self.customer.invalidate_recordset()
-            self.assertTrue(self.customer.collection_reminded_today)
+            self.assertFalse(self._shows_send_now(self.customer))
             # Sent again, it says why nothing goes: the invoice owed was reminded today.
             with self.assertRaisesRegex(UserError, "reminder today already"):
                 (older | newer).action_collection_send_reminder()

@@ -172,17 +172,13 @@ class AccountMove(models.Model):
         help="What is unpaid of the installments past due, in the invoice's currency.",
         groups="base.group_user",
     )
-    collection_reminded_today = fields.Boolean(
-        string="Reminded today",
-        compute="_compute_collection_overdue",
-        help="The invoice got its overdue reminder today: none is reminded twice a day.",
-        groups="base.group_user",
-    )
-    collection_on_hold = fields.Boolean(
-        string="On hold",
-        compute="_compute_collection_overdue",
-        help="No collection action before the hold ends (in the company's time zone).",
-        groups="base.group_user",
+    collection_can_remind = fields.Boolean(
+        string="Can be reminded now",
+        compute="_compute_collection_can_remind",
+        help="Send overdue reminder now would send a reminder about the invoice: it is overdue "
+        "and owed, not excluded, held, disputed or paid by a plan, not reminded today, and its "
+        "customer can be written to.",
+        groups="account_collection_stages.group_collection_user",
     )
 
     def init(self):
@@ -224,8 +220,19 @@ class AccountMove(models.Model):
             move.collection_overdue_since = due
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
-            move.collection_reminded_today = move._collection_reminded_since(today)
-            move.collection_on_hold = self.env["collection.engine"]._collection_on_hold(move, today)
+
+    def _compute_collection_can_remind(self):
+        # Whatever Send now would refuse, for the reasons it gives, hides the button.
+        reminder = self.env["collection.reminder"]
+        for move in self:
+            can = False
+            if move.id and move.collection_overdue:
+                try:
+                    move._collection_check_customer_invoices()
+                    can = bool(reminder._collection_send_now_plan(move))
+                except UserError:
+                    can = False
+            move.collection_can_remind = can
 
     def _collection_reminded_since(self, day):
         """Whether the invoice got an overdue reminder on ``day`` or later: none is reminded

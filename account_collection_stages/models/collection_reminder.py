@@ -267,6 +267,36 @@ class CollectionReminder(models.AbstractModel):
         self.env["collection.event"]._collection_check_user(
             self.env._("Only collection users can send overdue reminders.")
         )
+        events = self.env["collection.event"]
+        for engine, group, vals in self._collection_send_now_plan(moves, partners):
+            vals["user_id"] = self.env.user.id
+            event = engine.env["collection.event"].sudo()._collection_record([vals])
+            engine.env["collection.reminder"].sudo()._collection_send_reminders(event)
+            writes = {}
+            engine.sudo()._collection_book_reminders(
+                {move: move.collection_stage_id for move in group.sudo()}, vals["date"], writes
+            )
+            engine.sudo()._collection_write_moves(writes)
+            events |= event
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Overdue reminder sent to %(customers)s.",
+                    customers=", ".join(events.partner_id.mapped("display_name")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _collection_send_now_plan(self, moves, partners=None):
+        """The reminders Send now would send (see _collection_send_now), decided and not
+        sent: a list of (engine of the company, invoices, event values), one per customer.
+        Raises the UserError that tells why, when there is none to send. Reads only: the
+        invoice form asks it whether to offer the button."""
         # Each company's invoices are past due on its own day.
         todays = {
             company: company._collection_today() for company in moves.company_id | self.env.company
@@ -370,26 +400,4 @@ class CollectionReminder(models.AbstractModel):
                 reminders.append((engine, group, vals))
         if covered:
             self._collection_refuse_nothing_to_remind(reminded, covered)
-        events = self.env["collection.event"]
-        for engine, group, vals in reminders:
-            vals["user_id"] = self.env.user.id
-            event = engine.env["collection.event"].sudo()._collection_record([vals])
-            engine.env["collection.reminder"].sudo()._collection_send_reminders(event)
-            writes = {}
-            engine.sudo()._collection_book_reminders(
-                {move: move.collection_stage_id for move in group.sudo()}, vals["date"], writes
-            )
-            engine.sudo()._collection_write_moves(writes)
-            events |= event
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "Overdue reminder sent to %(customers)s.",
-                    customers=", ".join(events.partner_id.mapped("display_name")),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return reminders

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from .account_move import (
@@ -68,12 +69,13 @@ class ResPartner(models.Model):
         "would chase: it does not chase this customer.",
         groups="base.group_user",
     )
-    collection_reminded_today = fields.Boolean(
-        string="Reminded today",
-        compute="_compute_collection_overdue_amount",
-        help="Every overdue invoice the collection run claims (chased, and not paid by the "
-        "customer's credits) got its overdue reminder today: none is reminded twice a day.",
-        groups="base.group_user",
+    collection_can_remind = fields.Boolean(
+        string="Can be reminded now",
+        compute="_compute_collection_can_remind",
+        help="Send overdue reminder now would send the customer a reminder: of its overdue "
+        "invoices the collection run claims, some are owed and were not reminded today, and the "
+        "customer can be written to.",
+        groups="account_collection_stages.group_collection_user",
     )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_overdue_amount", groups="base.group_user"
@@ -307,10 +309,23 @@ class ResPartner(models.Model):
             # The invoices to claim, those the credits do not pay (Send now reminds of these).
             owed = engine._collection_owed(moves, chased, parts)
             partner.collection_credits_cover = bool(moves) and not owed
-            partner.collection_reminded_today = bool(owed) and all(
-                move._collection_reminded_since(today) for move in owed
-            )
             partner.collection_finance_charge_set = charge_set
+
+    def _compute_collection_can_remind(self):
+        # Whatever Send now would refuse, for the reasons it gives, hides the button.
+        reminder = self.env["collection.reminder"]
+        for partner in self:
+            can = False
+            if partner.id:
+                try:
+                    can = bool(
+                        reminder._collection_send_now_plan(
+                            self.env["account.move"], partners=partner.commercial_partner_id
+                        )
+                    )
+                except UserError:
+                    can = False
+            partner.collection_can_remind = can
 
     def _compute_collection_event_count(self):
         counts = dict(
