@@ -72,6 +72,22 @@ class TestCollectionFinanceCharges(CollectionCase):
         with freeze_time(DAY0), self.assertRaisesRegex(UserError, "Nothing to charge"):
             self.customer.action_collection_finance_charges()
 
+    def test_interest_runs_on_what_the_credits_leave_of_an_invoice(self):
+        """A credit note not matched yet pays part of the invoice: interest runs on the rest
+        only, in the reminders as on the charge invoice."""
+        self._charge_settings(fee=40.0)
+        move = self._invoice(self.customer, 73, amount=3650.0)
+        self._credit_note(self.customer, 1460.0)
+        self.run_engine()
+        # (3,650 - 1,460) x 10 % x 73 / 365 = 43.80, and the fee.
+        self.assertAlmostEqual(self.reminders(self.customer).finance_charge, 83.8)
+        with freeze_time(DAY0 + timedelta(days=1)):
+            move.action_collection_send_reminder()
+        # A day later: 2,190 x 10 % x 74 / 365 = 44.40.
+        self.assertAlmostEqual(self.reminders(self.customer)[0].finance_charge, 84.4)
+        lines = self._charge_invoice().invoice_line_ids
+        self.assertEqual(sorted(lines.mapped("price_unit")), [40.0, 43.8])
+
     def test_the_credits_pay_the_invoices_the_run_chases(self):
         """An older invoice on hold is not chased: a payment not matched yet pays the newer
         one, on the charge invoice as in the reminders. The held invoice bears its charge."""

@@ -103,9 +103,9 @@ class TestCollectionPayments(CollectionCase):
         with freeze_time(DAY0):
             self.customer.action_collection_send_reminder()
         reminder = self.reminders(self.customer)
-        self.assertClaim(reminder, 3650.0, 650.0, 3000.0, "3,000.00", "113.00")
-        # 3,650 × 10 % × 73 / 365 = 73.00 interest, plus the 40.00 fee
-        self.assertEqual(reminder.finance_charge, 113.0)
+        self.assertClaim(reminder, 3650.0, 650.0, 3000.0, "3,000.00", "100.00")
+        # Interest on what the credits leave, 3,000 × 10 % × 73 / 365 = 60.00, plus the 40.00 fee
+        self.assertEqual(reminder.finance_charge, 100.0)
 
     def _euro(self):
         """The euro, at 0.80 to the dollar (the company currency)."""

@@ -371,7 +371,9 @@ class CollectionEngine(models.AbstractModel):
                 partner_stage[partner] = firmest
         # The invoices the customers' credits pay bear no finance charge either.
         charges = self.env["collection.finance.charge"]._collection_uncharged(
-            overdue_moves.browse([move.id for move in targets]), today
+            overdue_moves.browse([move.id for move in targets]),
+            today,
+            credited={m: p[0] for parts in credit_parts.values() for m, p in parts.items()},
         )
 
         if new_stages:

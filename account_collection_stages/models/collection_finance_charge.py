@@ -111,7 +111,8 @@ class CollectionFinanceCharge(models.AbstractModel):
             base["product_id"] = product.id
         if account:
             base["account_id"] = account.id
-        for move, charge in self._collection_uncharged(moves, today).items():
+        credited = {move: part[0] for move, part in parts.items()}
+        for move, charge in self._collection_uncharged(moves, today, credited).items():
             for start, days, interest in charge.interest:
                 lines.append(
                     dict(
@@ -144,14 +145,16 @@ class CollectionFinanceCharge(models.AbstractModel):
         return lines
 
     @api.model
-    def _collection_uncharged(self, moves, today):
+    def _collection_uncharged(self, moves, today, credited=None):
         """{invoice: Charge} what invoicing the finance charges of ``moves`` today adds, read
         with three queries for any number of invoices; reminders and call notes state it.
 
-        Interest runs on each installment past due, from its due date or from the end of the
-        period an earlier charge invoice (not cancelled) covered; the fee is charged once per
-        invoice. Finance charge invoices themselves bear no charge. Invoices with nothing to
-        add are left out.
+        Interest runs on what is unpaid of each installment past due, from its due date or
+        from the end of the period an earlier charge invoice (not cancelled) covered; the fee
+        is charged once per invoice. ``credited``: {invoice: what the customer's unapplied
+        credits pay of it, in the company currency} (Credits.split): no interest runs on that
+        part, which pays the earliest installments first, as a matched payment would. Finance
+        charge invoices themselves bear no charge. Invoices with nothing to add are left out.
 
         A consumer's invoices bear the consumers' interest rate and no fee: the late payment
         laws (EU Directive 2011/7/EU, Spain's Ley 3/2004, Italy's D.Lgs. 231/2002) set the
@@ -194,7 +197,11 @@ class CollectionFinanceCharge(models.AbstractModel):
             else:
                 rate, fee = company.collection_late_interest_rate, company.collection_late_fee
             interest = []
-            for start, amount in sorted(by_start.items()):
+            credit = (credited or {}).get(move, 0.0)
+            for start, due_amount in sorted(by_start.items()):
+                paid = min(credit, due_amount)
+                credit -= paid
+                amount = due_amount - paid
                 days = (today - start).days
                 value = currency.round(amount * rate / 100.0 * days / 365.0)
                 if days > 0 and not currency.is_zero(value):

@@ -373,7 +373,20 @@ class CollectionReminder(models.AbstractModel):
             mailing = self.env["collection.stage"].search(
                 [("company_id", "=", company.id), ("mail_template_id", "!=", False)]
             )
-            # Disputed and payment-plan invoices bear no finance charge, chosen or not.
+            claimable_by_partner = defaultdict(list)
+            for move in claimable:
+                claimable_by_partner[move.commercial_partner_id].append(move)
+            owed = {}  # customer -> (its invoices to remind, the credit that pays each)
+            for partner, group in company_moves.grouped("commercial_partner_id").items():
+                parts = credits[partner].split(claimable_by_partner[partner], claimable)
+                # As in the daily run, the invoices the credits pay are not claimed.
+                group = group.browse([m.id for m in engine._collection_owed(group, overdue, parts)])
+                if group:
+                    owed[partner] = (group, parts)
+                else:
+                    covered |= partner
+            # Disputed and payment-plan invoices bear no finance charge, chosen or not; the
+            # others bear it on what the credits leave of them.
             charged = engine._collection_overdue(
                 [
                     ("move_id", "in", company_moves.ids),
@@ -381,18 +394,11 @@ class CollectionReminder(models.AbstractModel):
                 ]
             )
             charges = engine.env["collection.finance.charge"]._collection_uncharged(
-                company_moves.browse([move.id for move in charged]), today
+                company_moves.browse([move.id for move in charged]),
+                today,
+                credited={m: p[0] for _g, parts in owed.values() for m, p in parts.items()},
             )
-            claimable_by_partner = defaultdict(list)
-            for move in claimable:
-                claimable_by_partner[move.commercial_partner_id].append(move)
-            for partner, group in company_moves.grouped("commercial_partner_id").items():
-                parts = credits[partner].split(claimable_by_partner[partner], claimable)
-                # As in the daily run, the invoices the credits pay are not claimed.
-                group = group.browse([m.id for m in engine._collection_owed(group, overdue, parts)])
-                if not group:
-                    covered |= partner
-                    continue
+            for partner, (group, parts) in owed.items():
                 stage = self.with_company(company)._collection_send_now_stage(group, mailing)
                 vals = engine._collection_reminder_vals(
                     partner, group, overdue, parts, today, stage, charges
