@@ -163,6 +163,47 @@ class TestCollectionContactRules(CollectionCase):
         with self.assertRaisesRegex(UserError, "before 03/03/2026 12:00 .America/Chicago."):
             self.call(at(1, 2, 30), partner=somewhere, outcome="no_answer")
 
+    def _somewhere_in(self, country, state_code):
+        state = self.env["res.country.state"].search(
+            [("country_id.code", "=", country), ("code", "=", state_code)]
+        )
+        partner = self._customer(
+            f"Someone in {state.name}",
+            is_company=False,
+            tz=False,
+            country_id=state.country_id.id,
+            state_id=state.id,
+        )
+        self._invoice(partner, 40)
+        return partner
+
+    def test_calling_hours_in_every_zone_of_the_customer_state(self):
+        """Of a customer of unknown time zone, the state narrows down where it may be: in
+        California, 08:00 Pacific (16:00 UTC in March) is a calling time, hours before the
+        whole country's; Texas spans Central and Mountain time."""
+        california = self._somewhere_in("US", "CA")
+        with self.assertRaisesRegex(
+            UserError, "before 03/02/2026 08:00 .America/Los_Angeles.: .* time zone of California"
+        ):
+            self.call(at(0, 15, 30), partner=california)
+        self.call(at(0, 16, 0), partner=california)
+        texas = self._somewhere_in("US", "TX")
+        with self.assertRaisesRegex(
+            UserError, "before 03/02/2026 09:00 .America/Chicago.: .* every time zone of Texas"
+        ):
+            self.call(at(0, 14, 30), partner=texas)
+        self.call(at(0, 15, 0), partner=texas)
+
+    def test_calling_hours_in_spain_by_province(self):
+        """Spain's Canary Islands are an hour behind the mainland: a customer in Madrid may be
+        called at 08:00 there (07:00 UTC in winter), one in Las Palmas an hour later."""
+        madrid = self._somewhere_in("ES", "M")
+        self.call(at(0, 7, 0), partner=madrid)
+        las_palmas = self._somewhere_in("ES", "GC")
+        with self.assertRaisesRegex(UserError, "before 03/02/2026 08:00 .Atlantic/Canary."):
+            self.call(at(0, 7, 0), partner=las_palmas)
+        self.call(at(0, 8, 0), partner=las_palmas)
+
     def test_rules_do_not_bind_business_debts_by_default(self):
         self._invoice(self.customer, 40)
         self.customer.tz = "UTC"

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from .state_zones import STATE_ZONES
+
 # Outcomes of a call in which the customer was reached and the debt talked about.
 CONVERSATION_OUTCOMES = ("promise_to_pay", "plan_requested", "dispute", "refused", "already_paid")
 CALL_WINDOW = (8, 21)  # local hours
@@ -42,24 +44,32 @@ class CollectionContactRules(models.AbstractModel):
 
     @api.model
     def _partner_zones(self, partner):
-        """The time zones ``partner`` may be in: its own; unknown, every zone of its country,
-        since the calling hours must be convenient in all the places it may be (Regulation F,
-        comment 6(b)(1)(i)-2); else the company's, else UTC."""
+        """(zones, place): the time zones ``partner`` may be in, and the name of the state or
+        country they are of. Its own zone (place ""); unknown, every zone of its state when
+        STATE_ZONES lists them, else of its country, since the calling hours must be
+        convenient in all the places it may be (Regulation F, comment 6(b)(1)(i)-2); else the
+        company's (place ""), else UTC."""
         if partner.tz:
-            return [pytz.timezone(partner.tz)]
+            return [pytz.timezone(partner.tz)], ""
         company_zone = self.env.company.partner_id.tz or "UTC"
-        zones = pytz.country_timezones.get(partner.country_id.code or "", [])
+        country, state = partner.country_id, partner.state_id
+        by_state = STATE_ZONES.get(country.code, {})
+        place, zones = country.name, pytz.country_timezones.get(country.code or "", [])
+        if state and state.country_id == country and (state.code in by_state or None in by_state):
+            place, zones = state.name, by_state.get(state.code) or by_state[None]
         if not zones:
-            return [pytz.timezone(company_zone)]
+            return [pytz.timezone(company_zone)], ""
         # The company's zone first when it is one of them: the times are shown in it.
-        return [pytz.timezone(zone) for zone in sorted(zones, key=lambda z: z != company_zone)]
+        return [
+            pytz.timezone(zone) for zone in sorted(zones, key=lambda z: z != company_zone)
+        ], place
 
     @api.model
     def _partner_tz(self, partner):
         """The time zone the times of ``partner``'s calls are shown in, and its days counted
-        in: its own; else, of its country's zones, the company's, or the first the time zone
-        database lists (New York for the United States); else the company's."""
-        return self._partner_zones(partner)[0]
+        in: its own; else, of its state's or country's zones, the company's, or the first
+        listed (New York for the United States); else the company's."""
+        return self._partner_zones(partner)[0][0]
 
     @api.model
     def _recent_calls(self, partners, now):
@@ -89,7 +99,7 @@ class CollectionContactRules(models.AbstractModel):
             return None, self.env._("the customer asked to cease communication")
         if not self._applies(partner):
             return now, ""
-        zones = self._partner_zones(partner)
+        zones, place = self._partner_zones(partner)
         tz = zones[0]
         allowed, reason = now, ""
         if recent_calls is None:
@@ -117,9 +127,16 @@ class CollectionContactRules(models.AbstractModel):
         if in_hours > allowed and not reason:
             if len(zones) > 1:
                 reason = self.env._(
-                    "calls are allowed from 08:00 to 21:00 in every time zone of %(country)s, "
+                    "calls are allowed from 08:00 to 21:00 in every time zone of %(place)s, "
                     "the customer's own not being set",
-                    country=partner.country_id.name,
+                    place=place,
+                )
+            elif place:
+                reason = self.env._(
+                    "calls are allowed from 08:00 to 21:00 in the time zone of %(place)s "
+                    "(%(tz)s), the customer's own not being set",
+                    place=place,
+                    tz=tz.zone,
                 )
             else:
                 reason = self.env._(
