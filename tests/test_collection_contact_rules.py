@@ -66,7 +66,7 @@ class TestCollectionContactRules(CollectionCase):
         # A business in Massachusetts is not a consumer debtor: Regulation F's cap only, if
         # the company applies the rules to all debts.
         self.env.company.collection_contact_rules = "all"
-        self.customer.state_id = self.consumer.state_id
+        self.customer.write({"state_id": self.consumer.state_id.id, "tz": "UTC"})
         self._invoice(self.customer, 40)
         for offset, hour in ((0, 9), (0, 11), (0, 15)):
             self.call(at(offset, hour), partner=self.customer)
@@ -193,6 +193,11 @@ class TestCollectionContactRules(CollectionCase):
         ):
             self.call(at(0, 14, 30), partner=texas)
         self.call(at(0, 15, 0), partner=texas)
+        # Palau, listed with the US states, is on the other side of the Pacific: 18:00 UTC is
+        # 03:00 there the next day.
+        palau = self._somewhere_in("US", "PW")
+        with self.assertRaisesRegex(UserError, "before 03/03/2026 08:00 .Pacific/Palau."):
+            self.call(at(0, 18, 0), partner=palau)
 
     def test_calling_hours_in_spain_by_province(self):
         """Spain's Canary Islands are an hour behind the mainland: a customer in Madrid may be

@@ -52,7 +52,8 @@ class CollectionContactRules(models.AbstractModel):
         if partner.tz:
             return [pytz.timezone(partner.tz)], ""
         company_zone = self.env.company.partner_id.tz or "UTC"
-        country, state = partner.country_id, partner.state_id
+        state = partner.state_id
+        country = partner.country_id or state.country_id
         by_state = STATE_ZONES.get(country.code, {})
         place, zones = country.name, pytz.country_timezones.get(country.code or "", [])
         if state and state.country_id == country and (state.code in by_state or None in by_state):

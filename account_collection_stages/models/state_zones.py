@@ -50,5 +50,9 @@ STATE_ZONES = {
         "GU": ("Pacific/Guam",),
         "MP": ("Pacific/Saipan",),
         "AS": ("Pacific/Pago_Pago",),
+        # Freely associated states, listed with the US states in Odoo.
+        "FM": ("Pacific/Chuuk", "Pacific/Pohnpei", "Pacific/Kosrae"),
+        "MH": ("Pacific/Majuro", "Pacific/Kwajalein"),
+        "PW": ("Pacific/Palau",),
     },
 }
