@@ -27,6 +27,9 @@ class Credits:
         currency)} (see collection.engine's _collection_overdue)."""
         company = self.company_currency
         lots = self._net_lots()
+        if not lots:
+            # Most customers: no credit, nothing paid.
+            return dict.fromkeys(moves, (0.0, 0.0))
         parts = {}
         for move in sorted(moves, key=lambda m: (m in last, overdue[m][0], m.id)):
             amount, in_currency = overdue[move][1:]

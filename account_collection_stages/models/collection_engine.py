@@ -611,10 +611,12 @@ class CollectionEngine(models.AbstractModel):
         """Those of ``moves`` the credits do not pay in full, in each invoice's currency: the
         invoices to claim. ``overdue``: see _collection_overdue; ``parts``: see
         Credits.split."""
+        # An invoice no credit pays is owed: its past-due lines have a balance.
         return [
             move
             for move in moves
-            if move.currency_id.compare_amounts(overdue[move][2] - parts[move][1], 0) > 0
+            if not parts[move][1]
+            or move.currency_id.compare_amounts(overdue[move][2] - parts[move][1], 0) > 0
         ]
 
     @api.model
