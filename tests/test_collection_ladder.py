@@ -477,6 +477,24 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(activity.collection_stage_id, self.stage["agency"])
         self.assertTrue(self.events(self.customer, "agency"))
 
+    def test_a_proposal_is_about_the_invoices_that_reached_its_stage(self):
+        """Handing the debt to an agency is about the invoice 95 days past due, not the one of
+        3 days; the proposal claims what it owes, less the customer's credits."""
+        old = self._invoice(self.customer, 95, amount=6000.0)
+        newer = self._invoice(self.customer, 3, amount=200.0)
+        self._credit_note(self.customer, 2000.0)
+        self.run_engine()
+        proposal = self.events(self.customer, "agency")
+        self.assertEqual(proposal.move_ids, old)
+        self.assertEqual(
+            (proposal.amount_overdue, proposal.amount_credit, proposal.amount_claimed),
+            (6000.0, 2000.0, 4000.0),
+        )
+        note = str(self.collection_activities(self.customer).note)
+        self.assertIn(old.name, note)
+        self.assertNotIn(newer.name, note)
+        self.assertIn("4,000.00", note)
+
     def test_finance_charge_is_stated_only_when_set(self):
         self._invoice(self.customer, 3)
         self.run_engine()

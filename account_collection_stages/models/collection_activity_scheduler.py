@@ -25,11 +25,13 @@ class CollectionActivityScheduler(models.AbstractModel):
     _description = "Collection Activity Scheduler"
 
     def _collection_schedule_activities(
-        self, partner_stage, moves_by_partner, overdue, credit_parts, charges, today
+        self, partner_stage, moves_by_partner, targets, overdue, credit_parts, charges, today
     ):
-        """One open activity per customer and kind of stage: the call, or a proposal; and
-        never a second open call of the same type, whatever scheduled the first (a user, or
-        another stage with that call). Returns the values of their events."""
+        """One open activity per customer and kind of stage: the call, about all of its
+        overdue invoices (the whole balance is asked for), or a proposal, about those that
+        reached the stage proposed (``targets``: {invoice: its stage}); and never a second open
+        call of the same type, whatever scheduled the first (a user, or another stage with
+        that call). Returns the values of their events."""
         if not partner_stage:
             return []
         open_kinds = set()
@@ -75,8 +77,19 @@ class CollectionActivityScheduler(models.AbstractModel):
                 deadline = self._collection_call_day(partner, today, recent_calls)
                 if not deadline:
                     continue  # cease communication: no calls
-            moves = self.env["account.move"].union(*moves_by_partner[partner])
-            due.append((partner, stage, proposal, activity_type, deadline, moves))
+            moves = moves_by_partner[partner]
+            if proposal:
+                moves = [move for move in moves if targets.get(move) == stage]
+            due.append(
+                (
+                    partner,
+                    stage,
+                    proposal,
+                    activity_type,
+                    deadline,
+                    self.env["account.move"].union(*moves),
+                )
+            )
         if not due:
             return []
 
@@ -87,7 +100,6 @@ class CollectionActivityScheduler(models.AbstractModel):
         # Salespeople of all the invoices at once, for _collection_responsible.
         all_moves.invoice_user_id.mapped("active")
         for partner, stage, proposal, activity_type, deadline, moves in due:
-            amount = sum(overdue[move][1] for move in moves)
             lines = [
                 (move.name, overdue[move][2], move.currency_id, (today - overdue[move][0]).days)
                 for move in moves.sorted(lambda m: overdue[m][0])
@@ -126,8 +138,15 @@ class CollectionActivityScheduler(models.AbstractModel):
             )
             event_vals.append(
                 dict(
-                    self.env["collection.engine"]._collection_event_vals(
-                        partner, activity_kind(stage), moves, today, stage, amount=amount
+                    self.env["collection.engine"]._collection_claim_vals(
+                        partner,
+                        activity_kind(stage),
+                        moves,
+                        overdue,
+                        credit_parts[partner],
+                        today,
+                        stage,
+                        charges,
                     ),
                     note=(
                         self.env._("Proposed to %(user)s.", user=user.name)

@@ -406,8 +406,8 @@ class CollectionEngine(models.AbstractModel):
         for partner, moves in reminders.items():
             parts = credit_parts[partner]
             stage = max((targets[move] for move in moves), key=ladder.key)
-            vals = self._collection_reminder_vals(
-                partner, moves, overdue, parts, today, stage, charges
+            vals = self._collection_claim_vals(
+                partner, "reminder", moves, overdue, parts, today, stage, charges
             )
             reminded.update((move, targets[move]) for move in moves)
             event_vals.append(vals)
@@ -416,7 +416,7 @@ class CollectionEngine(models.AbstractModel):
 
         # Activities: the call, or a proposal for the firmer stages.
         event_vals += self.env["collection.activity.scheduler"]._collection_schedule_activities(
-            partner_stage, moves_by_partner, overdue, credit_parts, charges, today
+            partner_stage, moves_by_partner, targets, overdue, credit_parts, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
         self.env["collection.payment.score"]._recompute(partners, today)
@@ -645,14 +645,14 @@ class CollectionEngine(models.AbstractModel):
             for currency in sorted(totals, key=lambda c: (c != company_currency, c.name))
         ]
 
-    def _collection_reminder_vals(self, partner, moves, overdue, parts, today, stage, charges):
-        """Values of the reminder event of ``partner`` for ``moves``: what is overdue
-        (``overdue``, see _collection_overdue), less the customer's credits that pay them
-        (``parts``, see Credits.split), and the finance charge on it (``charges``:
-        collection.finance.charge's _collection_uncharged)."""
+    def _collection_claim_vals(self, partner, kind, moves, overdue, parts, today, stage, charges):
+        """Values of an event of ``partner`` that claims ``moves`` (a reminder, a call, a
+        proposal): what is overdue (``overdue``, see _collection_overdue), less the customer's
+        credits that pay them (``parts``, see Credits.split), and the finance charge on it
+        (``charges``: collection.finance.charge's _collection_uncharged)."""
         amount = sum(overdue[move][1] for move in moves)
         credit = sum(parts[move][0] for move in moves)
-        vals = self._collection_event_vals(partner, "reminder", moves, today, stage, amount)
+        vals = self._collection_event_vals(partner, kind, moves, today, stage, amount)
         vals.update(
             amount_credit=credit,
             amount_claimed=amount - credit,

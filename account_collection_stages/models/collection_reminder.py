@@ -400,8 +400,8 @@ class CollectionReminder(models.AbstractModel):
             )
             for partner, (group, parts) in owed.items():
                 stage = self.with_company(company)._collection_send_now_stage(group, mailing)
-                vals = engine._collection_reminder_vals(
-                    partner, group, overdue, parts, today, stage, charges
+                vals = engine._collection_claim_vals(
+                    partner, "reminder", group, overdue, parts, today, stage, charges
                 )
                 reminders.append((engine, group, vals))
         if covered:
