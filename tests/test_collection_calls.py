@@ -63,6 +63,18 @@ class TestCollectionCalls(CollectionCase):
         # The half due 40 days ago, not the half due in 20 days.
         self.assertEqual(change.amount_overdue, 500.0)
 
+    def test_refusals_move_an_invoice_on_once_a_day(self):
+        """Refused in the morning and again in the afternoon, an invoice on Call goes on to
+        Negotiation, not on to the agency; refused again the next day, it does."""
+        self.run_engine()
+        self.assertEqual(self.move.collection_stage_id, self.stage["call"])
+        self.call("refused", NOON - timedelta(hours=3))
+        self.call("refused", NOON + timedelta(hours=3))
+        self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        self.assertEqual(len(self.events(self.customer, "stage_change")), 2)
+        self.call("refused", NOON + timedelta(days=1))
+        self.assertEqual(self.move.collection_stage_id, self.stage["agency"])
+
     def test_refusal_moves_on_to_a_stage_the_invoice_reaches_by_its_amount(self):
         """The agency takes debts of 5,000 and more: refused on Negotiation, an invoice of
         1,000 goes on to Legal action."""

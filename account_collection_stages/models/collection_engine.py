@@ -801,7 +801,9 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_escalate(self, moves, today=None):
         """Move invoices on to the stage after their current one, on ``today`` (by default
-        each invoice's company's day). Returns {invoice: its new stage}."""
+        each invoice's company's day); once a day: an invoice moved on ahead of its days
+        overdue that day already (two refusals in an afternoon, say) stays where it is.
+        Returns {invoice: its new stage}."""
         escalated = {}
         for company, group in moves.grouped("company_id").items():
             ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
@@ -813,7 +815,13 @@ class CollectionEngine(models.AbstractModel):
             for move in group:
                 # One not past due yet (a refusal about it, say) weighs what it owes.
                 amount = overdue[move][1] if move in overdue else move.amount_residual_signed
-                if after := ladder.after(move.collection_stage_id, amount):
+                current = move.collection_stage_id
+                if current and move.collection_stage_date == day:
+                    days = (day - overdue[move][0]).days if move in overdue else -1
+                    by_days = ladder.target(current.browse(), days, amount)
+                    if not by_days or ladder.key(current) > ladder.key(by_days):
+                        continue
+                if after := ladder.after(current, amount):
                     new_stages[move] = after
             if not new_stages:
                 continue
