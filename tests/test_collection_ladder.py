@@ -429,8 +429,14 @@ class TestCollectionLadder(CollectionCase):
 
     def test_call_goes_to_responsible_then_salesperson(self):
         accountant = self.env.user
+        billing = self.env.ref("account.group_account_invoice")
         salesperson = self.env["res.users"].create(
-            {"name": "Sales Rep", "login": "sales.rep", "email": "rep@example.com"}
+            {
+                "name": "Sales Rep",
+                "login": "sales.rep",
+                "email": "rep@example.com",
+                "groups_id": [(4, billing.id)],
+            }
         )
         move = self._invoice(self.customer, 35, post=False)
         move.invoice_user_id = salesperson
@@ -452,6 +458,20 @@ class TestCollectionLadder(CollectionCase):
         third_move.action_post()
         self.run_engine()
         self.assertEqual(self.collection_activities(third).user_id, salesperson)
+        # A salesperson who may not log collection calls is passed over too.
+        seller = self.env["res.users"].create(
+            {
+                "name": "Seller",
+                "login": "seller",
+                "groups_id": [(6, 0, self.env.ref("base.group_user").ids)],
+            }
+        )
+        fourth = self._customer("Ready Mat")
+        fourth_move = self._invoice(fourth, 35, post=False)
+        fourth_move.invoice_user_id = seller
+        fourth_move.action_post()
+        self.run_engine()
+        self.assertNotEqual(self.collection_activities(fourth).user_id, seller)
 
     def test_call_falls_back_to_the_company_collector(self):
         collector = self.env["res.users"].create(

@@ -270,8 +270,14 @@ class CollectionActivityScheduler(models.AbstractModel):
     @api.model
     def _collection_workers(self, users):
         """Those of ``users`` who can act on the current company's invoices: active employees
-        of the company."""
+        of the company who are collection users (a salesperson without that right could
+        neither log the call nor mark it done)."""
         company = self.env.company
         return (users or self.env["res.users"]).filtered(
-            lambda u: u.active and not u.share and company in u.company_ids
+            lambda u: (
+                u.active
+                and not u.share
+                and company in u.company_ids
+                and u.has_group("account_collection_stages.group_collection_user")
+            )
         )
