@@ -377,11 +377,50 @@ class TestCollectionCalls(CollectionCase):
         the old one, which is not broken when its date passes."""
         promises = self._promise_then_another(days_later=3)
         self.assertEqual(promises.mapped("promise_state"), ["superseded", "open"])
-        self.assertIn("Puts off the promise to pay by", str(promises[1].note))
+        self.assertIn("Replaces the promise to pay by", str(promises[1].note))
         self.assertEqual(self.customer.collection_broken_promises, 0)
         self._pay(self.move, day=DAY0 + timedelta(days=18))
         self.run_engine(DAY0 + timedelta(days=26))
         self.assertEqual(promises.mapped("promise_state"), ["superseded", "kept"])
+
+    def test_a_promise_repeated_for_the_same_date_replaces_it(self):
+        """The customer calls back and promises the same again: one promise, broken once if
+        it is not kept."""
+        self.run_engine()
+        for hour in (10, 15):
+            self.call(
+                "promise_to_pay",
+                when=NOON.replace(hour=hour),
+                promise_date=DAY0 + timedelta(days=5),
+                promise_amount=1000.0,
+            )
+        self.run_engine(DAY0 + timedelta(days=9))
+        promises = self.events(self.customer, "promise").filtered("promise_state").sorted("id")
+        self.assertEqual(promises.mapped("promise_state"), ["superseded", "broken"])
+        self.assertEqual(self.customer.collection_broken_promises, 1)
+
+    def test_a_promise_put_off_with_a_reissued_invoice(self):
+        """Of a promise about two invoices, one is cancelled and reissued; the customer puts
+        the promise off for the other and the new one: the first promise is superseded."""
+        second = self._invoice(self.customer, 40, amount=500.0)
+        self.run_engine()
+        self.call(
+            "promise_to_pay",
+            move=self.move | second,
+            promise_date=DAY0 + timedelta(days=10),
+            promise_amount=1500.0,
+        )
+        second.button_cancel()
+        reissued = self._invoice(self.customer, 40, amount=450.0)
+        self.call(
+            "promise_to_pay",
+            when=NOON + timedelta(days=2),
+            move=self.move | reissued,
+            promise_date=DAY0 + timedelta(days=20),
+            promise_amount=1450.0,
+        )
+        first = self.events(self.customer, "promise").sorted("id")[0]
+        self.assertEqual(first.promise_state, "superseded")
 
     def test_a_promise_missed_stays_to_be_judged_when_another_is_made(self):
         """Past its date, a promise is not put off by a new one: it is judged, broken here."""

@@ -323,10 +323,10 @@ class CollectionCallWizard(models.TransientModel):
         self.move_ids.filtered(
             lambda m: not m.collection_hold_until or m.collection_hold_until < hold
         ).write({"collection_hold_until": hold})
-        # The customer puts off a promise whose date has not come: a later date for all its
-        # invoices still unpaid. The new promise replaces it. One whose date has passed is
-        # judged, kept or broken, as made; so is one a promise about other invoices, or sooner,
-        # comes beside.
+        # The customer puts off a promise whose date has not come, or repeats it: a later date,
+        # or the same, for all its invoices still to pay. The new promise replaces it, so that
+        # one default is not counted twice. One whose date has passed is judged, kept or
+        # broken, as made; so is one a promise about other invoices, or sooner, comes beside.
         put_off = (
             self.env["collection.event"]
             .search(
@@ -336,7 +336,7 @@ class CollectionCallWizard(models.TransientModel):
                     ("kind", "=", "promise"),
                     ("promise_state", "=", "open"),
                     ("promise_date", ">=", call.date),
-                    ("promise_date", "<", self.promise_date),
+                    ("promise_date", "<=", self.promise_date),
                 ]
             )
             .filtered(lambda promise: self._puts_off(promise))
@@ -347,7 +347,7 @@ class CollectionCallWizard(models.TransientModel):
                 "partner_id": partner.id,
                 "kind": "promise",
                 "note": self.env._(
-                    "Puts off the promise to pay by %(dates)s.",
+                    "Replaces the promise to pay by %(dates)s.",
                     dates=", ".join(
                         format_date(self.env, date)
                         for date in sorted(set(put_off.mapped("promise_date")))
@@ -368,8 +368,11 @@ class CollectionCallWizard(models.TransientModel):
         )._collection_log_on_partner()
 
     def _puts_off(self, promise):
-        """Whether this call's promise is about all of ``promise``'s invoices still unpaid."""
-        unpaid = promise.move_ids.filtered(lambda m: m.payment_state not in PAID_STATES)
+        """Whether this call's promise is about all of ``promise``'s invoices still to pay
+        (posted and unpaid: a cancelled one, reissued maybe, owes nothing)."""
+        unpaid = promise.move_ids.filtered(
+            lambda m: m.state == "posted" and m.payment_state not in PAID_STATES
+        )
         return bool(unpaid) and unpaid <= self.move_ids
 
     def _outcome_dispute(self, partner, call):
