@@ -122,7 +122,9 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(self.move.collection_hold_until, DAY0 + timedelta(days=40))
 
     def test_a_promise_is_made_on_the_day_of_the_call(self):
-        """Logged the next morning: what the customer paid since the call counts."""
+        """Logged the next morning: what the customer paid since the call counts, matched
+        with the invoice before the call was logged or not."""
+        self._pay(self.move, amount=500.0, day=DAY0 + timedelta(days=1))
         with freeze_time(NOON + timedelta(days=1)):
             action = self.move.action_collection_log_call()
             wizard = self.env[action["res_model"]].browse(action["res_id"])
@@ -135,7 +137,10 @@ class TestCollectionCalls(CollectionCase):
                 }
             )
             wizard.action_confirm()
-        self.assertEqual(self.events(self.customer, "promise").date, DAY0)
+        promise = self.events(self.customer, "promise")
+        self.assertEqual(promise.date, DAY0)
+        self.run_engine(DAY0 + timedelta(days=9))
+        self.assertEqual(promise.promise_state, "kept")
 
     def test_broken_promise_records_what_is_past_due(self):
         customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")

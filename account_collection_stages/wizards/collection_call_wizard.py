@@ -361,11 +361,24 @@ class CollectionCallWizard(models.TransientModel):
                 "promise_date": self.promise_date,
                 "promise_amount": self.promise_amount,
                 "promise_state": "open",
-                # What is paid from now on counts towards the promise.
-                "amount_overdue": self.balance,
+                # What is paid from the call's day on counts towards the promise: the balance
+                # then, with what was matched with the invoices since (a call logged later).
+                "amount_overdue": self.balance + self._matched_since(call.date),
                 "contact_id": self.contact_id.id,
             }
         )._collection_log_on_partner()
+
+    def _matched_since(self, day):
+        """What was matched with the invoices from ``day`` on (payments and credit notes dated
+        then or later), in the company currency."""
+        partials = self.env["account.partial.reconcile"].search(
+            [
+                ("debit_move_id.move_id", "in", self.move_ids.ids),
+                ("debit_move_id.account_type", "=", "asset_receivable"),
+                ("max_date", ">=", day),
+            ]
+        )
+        return sum(partials.mapped("amount"))
 
     def _puts_off(self, promise):
         """Whether this call's promise is about all of ``promise``'s invoices still to pay
