@@ -268,6 +268,21 @@ class TestCollectionPlans(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=31))
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_an_installment_paid_and_not_matched_yet_keeps_the_plan(self):
+        """The customer pays the first installment on time; the payment is recorded, not
+        matched with the invoice yet: the plan is not broken. A refund paid out takes it
+        back, and the plan breaks."""
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=7))
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(self.customer.collection_broken_plans, 0)
+        self._unmatched_payment("outbound", 100.0, DAY0 + timedelta(days=8))
+        self.run_engine(DAY0 + timedelta(days=8))
+        self.assertEqual(plan.state, "broken")
+
     def test_bad_plans_are_refused_and_nothing_is_written(self):
         other = self._customer("Deco Addict")
         paid = self._invoice(self.customer, 50)

@@ -417,8 +417,21 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         return sum(self.move_ids.filtered(lambda m: m.state != "cancel").mapped("amount_residual"))
 
+    def _collection_unapplied(self, today):
+        """What the customer's unapplied payments and credit notes in the plan's company leave
+        in its favour (collection.engine's _collection_credits), in the plan's currency: money
+        it paid that nobody matched with an invoice yet."""
+        self.ensure_one()
+        company = self.company_id
+        partner = self.partner_id.commercial_partner_id
+        engine = self.env["collection.engine"].with_company(company)
+        total = engine._collection_credits(partner, today)[partner].total
+        return company.currency_id._convert(total, self.currency_id, company, today)
+
     def _collection_check_schedule(self, today):
-        """Done when everything is paid; broken when an installment is late beyond the grace."""
+        """Done when everything is paid; broken when an installment is late beyond the grace
+        and the customer's unapplied payments and credit notes do not make up for what the
+        late installments lack (a payment recorded on time, matched later)."""
         broken = self.browse()
         for plan in self.filtered(lambda p: p.state == "active"):
             if all(
@@ -429,7 +442,14 @@ class CollectionPaymentPlan(models.Model):
                 plan.move_ids.sudo().collection_plan_id = False
                 continue
             grace = relativedelta(days=plan.company_id.collection_plan_grace_days)
-            if any(line.date + grace < today and line.state != "paid" for line in plan.line_ids):
+            late = plan.line_ids.filtered(
+                lambda line, grace=grace: line.date + grace < today and line.state != "paid"
+            )
+            lacking = sum(line.amount - line.amount_paid for line in late)
+            if (
+                late
+                and plan.currency_id.compare_amounts(plan._collection_unapplied(today), lacking) < 0
+            ):
                 broken |= plan
         if broken:
             broken._set_workflow({"state": "broken"})
