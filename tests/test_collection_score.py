@@ -55,6 +55,28 @@ class TestCollectionScore(CollectionCase):
         self.assertEqual(self.customer.collection_payment_score, 47)
         self.assertEqual(self.customer.collection_payment_rating, "fair")
 
+    def test_a_late_credit_note_does_not_make_a_paid_invoice_late(self):
+        """The customer paid 900 on time and rightly disputed 100, credited 45 days later:
+        the invoice was paid on time."""
+        move = self._invoice(self.customer, 100, amount=1000.0)
+        with freeze_time(DAY0):
+            self._pay(move, amount=900.0, day=DAY0 - timedelta(days=100))
+            refund = self.init_invoice(
+                "out_refund",
+                partner=self.customer,
+                invoice_date=DAY0 - timedelta(days=55),
+                amounts=[100.0],
+                taxes=[],
+                post=True,
+            )
+            (move | refund).line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            ).reconcile()
+            self.customer.action_collection_recompute_score()
+        self.assertEqual(move.payment_state, "paid")
+        self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
+        self.assertEqual(self.customer.collection_payment_score, 100)
+
     def test_chronic_late_payer_is_poor(self):
         for days in (200, 150, 100):
             move = self._invoice(self.customer, days, amount=500.0)

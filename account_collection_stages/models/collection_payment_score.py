@@ -20,7 +20,8 @@ class CollectionPaymentScore(models.AbstractModel):
             - 15 x broken plans, kept between 0 and 100;
     both the ratio and the days late are weighted by the invoices' amounts. An invoice counts
     once it is due: on time when paid in full by its due date, late otherwise (days late up to
-    its payment, or up to today while unpaid).
+    its payment, or up to today while unpaid). Its last payment dates it, not a credit note:
+    what the customer was credited, late or not, it did not have to pay.
     """
 
     _name = "collection.payment.score"
@@ -59,7 +60,10 @@ class CollectionPaymentScore(models.AbstractModel):
                        (SELECT MAX(part.max_date)
                           FROM account_partial_reconcile part
                           JOIN account_move_line line ON line.id = part.debit_move_id
-                         WHERE line.move_id = move.id) AS paid_on
+                          JOIN account_move_line paying ON paying.id = part.credit_move_id
+                          JOIN account_move paying_move ON paying_move.id = paying.move_id
+                         WHERE line.move_id = move.id
+                           AND paying_move.move_type != 'out_refund') AS paid_on
                   FROM account_move move
                  WHERE move.company_id = %(company)s
                    AND move.partner_id IN %(contacts)s
@@ -71,9 +75,8 @@ class CollectionPaymentScore(models.AbstractModel):
                    AND move.invoice_date_due >= %(since)s
             ), judged AS (
                 SELECT partner_id, weight, due,
-                       paid AND paid_on IS NOT NULL AND paid_on <= due AS on_time,
-                       CASE WHEN paid AND paid_on IS NOT NULL THEN paid_on
-                            ELSE %(today)s END AS until
+                       paid AND (paid_on IS NULL OR paid_on <= due) AS on_time,
+                       CASE WHEN paid THEN COALESCE(paid_on, due) ELSE %(today)s END AS until
                   FROM invoice
             )
             SELECT partner_id,
