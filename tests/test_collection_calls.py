@@ -404,9 +404,9 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(promises.mapped("promise_state"), ["superseded", "broken"])
         self.assertEqual(self.customer.collection_broken_promises, 1)
 
-    def test_a_promise_put_off_with_a_reissued_invoice(self):
-        """Of a promise about two invoices, one is cancelled and reissued; the customer puts
-        the promise off for the other and the new one: the first promise is superseded."""
+    def _promise_two_invoices(self):
+        """A second invoice of 500, 40 days overdue, and a promise to pay both by DAY0 + 10;
+        returns the second invoice."""
         second = self._invoice(self.customer, 40, amount=500.0)
         self.run_engine()
         self.call(
@@ -415,6 +415,12 @@ class TestCollectionCalls(CollectionCase):
             promise_date=DAY0 + timedelta(days=10),
             promise_amount=1500.0,
         )
+        return second
+
+    def test_a_promise_put_off_with_a_reissued_invoice(self):
+        """Of a promise about two invoices, one is cancelled and reissued; the customer puts
+        the promise off for the other and the new one: the first promise is superseded."""
+        second = self._promise_two_invoices()
         second.button_cancel()
         reissued = self._invoice(self.customer, 40, amount=450.0)
         self.call(
@@ -445,14 +451,7 @@ class TestCollectionCalls(CollectionCase):
 
     def test_a_promise_put_off_after_part_is_paid(self):
         """Of a promise about two invoices, one is paid; the customer puts the other off."""
-        second = self._invoice(self.customer, 40, amount=500.0)
-        self.run_engine()
-        self.call(
-            "promise_to_pay",
-            move=self.move | second,
-            promise_date=DAY0 + timedelta(days=10),
-            promise_amount=1500.0,
-        )
+        second = self._promise_two_invoices()
         self._pay(second, day=DAY0 + timedelta(days=1))
         self._promise_second_invoice(self.move, 1000.0, days=25)
         first = self.events(self.customer, "promise").sorted("id")[0]
