@@ -283,6 +283,18 @@ class TestCollectionPlans(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=8))
         self.assertEqual(plan.state, "broken")
 
+    def test_an_invoice_reset_to_draft_to_be_corrected_keeps_its_plan(self):
+        """Reset to draft, an invoice loses the match of the installment it was paid: the
+        payment, unapplied meanwhile, still counts, and the plan goes on."""
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        self._pay(self.move, amount=500.0, day=DAY0 + timedelta(days=1))
+        self.move.button_draft()
+        self.run_engine(DAY0 + timedelta(days=7))
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(self.customer.collection_broken_plans, 0)
+
     def test_bad_plans_are_refused_and_nothing_is_written(self):
         other = self._customer("Deco Addict")
         paid = self._invoice(self.customer, 50)
