@@ -283,6 +283,21 @@ class TestCollectionPlans(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=8))
         self.assertEqual(plan.state, "broken")
 
+    def test_payments_not_matched_are_shared_and_credit_notes_do_not_count(self):
+        """A credit note not matched yet may be about another invoice: it pays no
+        installment. One payment not matched yet pays the late installment of one plan, the
+        oldest, not of two."""
+        self.rate(self.customer, "good")
+        plan = self.plan(installment_count=2)
+        plan.action_confirm()
+        other = self._invoice(self.customer, 40)
+        later = self.plan(moves=other, installment_count=2)
+        later.action_confirm()
+        self._credit_note(self.customer, 1000.0)
+        self._unmatched_payment("inbound", 500.0, DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=7))
+        self.assertEqual((plan.state, later.state), ("active", "broken"))
+
     def test_an_invoice_reset_to_draft_to_be_corrected_keeps_its_plan(self):
         """Reset to draft, an invoice loses the match of the installment it was paid: the
         payment, unapplied meanwhile, still counts, and the plan goes on."""

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
@@ -77,6 +79,14 @@ class CollectionPaymentPlan(models.Model):
         [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")],
         default="monthly",
         required=True,
+    )
+    date = fields.Date(
+        string="Made on",
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env.company._collection_today(),
+        help="The payments the customer makes from then on, matched with an invoice or not, "
+        "pay the installments.",
     )
     first_date = fields.Date(
         string="First payment",
@@ -417,23 +427,35 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         return sum(self.move_ids.filtered(lambda m: m.state != "cancel").mapped("amount_residual"))
 
-    def _collection_unapplied(self, today):
-        """What the customer's unapplied payments and credit notes in the plan's company leave
-        in its favour (collection.engine's _collection_credits), in the plan's currency: money
-        it paid that nobody matched with an invoice yet."""
+    def _collection_unapplied(self):
+        """What the customer paid in the plan's currency since the plan was made that nobody
+        matched with an invoice yet: the open balance, in its favour, of its payments dated
+        since, less the refunds paid out to it since. Credit notes are not payments: one not
+        matched yet may be about another invoice."""
         self.ensure_one()
-        company = self.company_id
-        partner = self.partner_id.commercial_partner_id
-        engine = self.env["collection.engine"].with_company(company)
-        total = engine._collection_credits(partner, today)[partner].total
-        return company.currency_id._convert(total, self.currency_id, company, today)
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("partner_id", "in", self.partner_id._collection_contact_ids()),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("move_id.move_type", "=", "entry"),
+                ("currency_id", "=", self.currency_id.id),
+                ("date", ">=", self.date),
+            ],
+            ["amount_residual_currency"],
+        )
+        return max(-sum(lines.mapped("amount_residual_currency")), 0.0)
 
     def _collection_check_schedule(self, today):
         """Done when everything is paid; broken when an installment is late beyond the grace
-        and the customer's unapplied payments and credit notes do not make up for what the
-        late installments lack (a payment recorded on time, matched later)."""
+        and the payments made since the plan, not matched yet, do not make up for what the late
+        installments lack (a payment recorded on time, matched later). The customer's plans
+        share those payments, the oldest plan first."""
         broken = self.browse()
-        for plan in self.filtered(lambda p: p.state == "active"):
+        taken = defaultdict(float)  # (customer, currency) -> payments the plans before took
+        for plan in self.filtered(lambda p: p.state == "active").sorted(lambda p: (p.date, p.id)):
             if all(
                 move.payment_state in PAID_STATES or move.state == "cancel"
                 for move in plan.move_ids
@@ -445,12 +467,17 @@ class CollectionPaymentPlan(models.Model):
             late = plan.line_ids.filtered(
                 lambda line, grace=grace: line.date + grace < today and line.state != "paid"
             )
+            if not late:
+                continue
             lacking = sum(line.amount - line.amount_paid for line in late)
+            key = (plan.partner_id.commercial_partner_id, plan.currency_id)
             if (
-                late
-                and plan.currency_id.compare_amounts(plan._collection_unapplied(today), lacking) < 0
+                plan.currency_id.compare_amounts(plan._collection_unapplied() - taken[key], lacking)
+                < 0
             ):
                 broken |= plan
+            else:
+                taken[key] += lacking
         if broken:
             broken._set_workflow({"state": "broken"})
             broken.move_ids.sudo().collection_plan_id = False
