@@ -77,6 +77,37 @@ class TestCollectionScore(CollectionCase):
         self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
         self.assertEqual(self.customer.collection_payment_score, 100)
 
+    def test_an_exchange_difference_does_not_date_a_paid_invoice(self):
+        """A euro invoice paid 900 on time, and credited 100 45 days later at another rate:
+        the exchange difference Odoo books then does not make the invoice late either."""
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        for days, rate in ((400, 0.8), (60, 0.9)):
+            self.env["res.currency.rate"].create(
+                {
+                    "currency_id": euro.id,
+                    "rate": rate,
+                    "name": DAY0 - timedelta(days=days),
+                    "company_id": self.env.company.id,
+                }
+            )
+        in_euro = {"partner": self.customer, "taxes": [], "post": True, "currency": euro}
+        move = self.init_invoice(
+            "out_invoice", invoice_date=DAY0 - timedelta(days=100), amounts=[1000.0], **in_euro
+        )
+        refund = self.init_invoice(
+            "out_refund", invoice_date=DAY0 - timedelta(days=55), amounts=[100.0], **in_euro
+        )
+        with freeze_time(DAY0):
+            self._pay(move, amount=900.0, day=DAY0 - timedelta(days=100))
+            (move | refund).line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            ).reconcile()
+            self.customer.action_collection_recompute_score()
+        self.assertEqual(move.payment_state, "paid")
+        self.assertTrue(move.line_ids.matched_credit_ids.exchange_move_id)
+        self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
+
     def test_chronic_late_payer_is_poor(self):
         for days in (200, 150, 100):
             move = self._invoice(self.customer, days, amount=500.0)

@@ -48,7 +48,10 @@ class CollectionPaymentScore(models.AbstractModel):
             ]
         )
         self.env["account.move.line"].flush_model(["move_id"])
-        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
+        self.env["account.partial.reconcile"].flush_model(
+            ["debit_move_id", "credit_move_id", "max_date", "exchange_move_id"]
+        )
+        self.env["account.full.reconcile"].flush_model(["exchange_move_id"])
         # weight, on-time weight, weighted days late, by customer; one query for the batch.
         query = SQL(
             """
@@ -63,7 +66,15 @@ class CollectionPaymentScore(models.AbstractModel):
                           JOIN account_move_line paying ON paying.id = part.credit_move_id
                           JOIN account_move paying_move ON paying_move.id = paying.move_id
                          WHERE line.move_id = move.id
-                           AND paying_move.move_type != 'out_refund') AS paid_on
+                           AND paying_move.move_type != 'out_refund'
+                           -- nor an exchange difference, dated as the match it follows
+                           AND NOT EXISTS (
+                               SELECT 1 FROM account_partial_reconcile exchange
+                                WHERE exchange.exchange_move_id = paying_move.id)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM account_full_reconcile exchange
+                                WHERE exchange.exchange_move_id = paying_move.id)
+                       ) AS paid_on
                   FROM account_move move
                  WHERE move.company_id = %(company)s
                    AND move.partner_id IN %(contacts)s
