@@ -142,6 +142,22 @@ class TestCollectionCalls(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=9))
         self.assertEqual(promise.promise_state, "kept")
 
+    def test_a_payment_matched_before_the_call_is_not_paid_since_the_promise(self):
+        """Paid 500 in the morning and matched then, the customer promises the other 500 at
+        noon: only what it pays after the call keeps the promise."""
+        self._pay(self.move, amount=500.0, day=DAY0)
+        partials = self.move.line_ids.matched_credit_ids
+        # Matched at 09:00 (the test's transaction is dated today, not DAY0).
+        self.env.cr.execute(
+            "UPDATE account_partial_reconcile SET create_date = %s WHERE id IN %s",
+            (NOON - timedelta(hours=3), tuple(partials.ids)),
+        )
+        partials.invalidate_recordset(["create_date"])
+        self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=500.0)
+        self.run_engine(DAY0 + timedelta(days=9))
+        promise = self.events(self.customer, "promise").filtered("promise_state")
+        self.assertEqual(promise.promise_state, "broken")
+
     def test_broken_promise_records_what_is_past_due(self):
         customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")
         customer.property_payment_term_id = self._split_terms(60)

@@ -363,28 +363,31 @@ class CollectionCallWizard(models.TransientModel):
                 "promise_state": "open",
                 # What is paid from the call's day on counts towards the promise: the balance
                 # then, with what was matched with the invoices since (a call logged later).
-                "amount_overdue": self.balance + self._matched_since(call.date),
+                "amount_overdue": self.balance + self._matched_since(call.date, self.call_time),
                 "contact_id": self.contact_id.id,
             }
         )._collection_log_on_partner()
 
-    def _matched_since(self, day):
-        """What was matched with the invoices from ``day`` on (payments and credit notes dated
-        then or later), in the company currency."""
+    def _matched_since(self, day, moment):
+        """What was matched with the invoices after ``moment`` (the call, a UTC datetime) of
+        payments and credit notes dated ``day`` or later, in the company currency: what the
+        customer paid since a call logged later."""
         partials = self.env["account.partial.reconcile"].search(
             [
                 ("debit_move_id.move_id", "in", self.move_ids.ids),
                 ("debit_move_id.account_type", "=", "asset_receivable"),
                 ("max_date", ">=", day),
+                ("create_date", ">", moment),
             ]
         )
         return sum(partials.mapped("amount"))
 
     def _puts_off(self, promise):
         """Whether this call's promise is about all of ``promise``'s invoices still to pay
-        (posted and unpaid: a cancelled one, reissued maybe, owes nothing)."""
+        (unpaid and not cancelled: a cancelled one, reissued maybe, owes nothing; one reset to
+        draft to be corrected still owes it)."""
         unpaid = promise.move_ids.filtered(
-            lambda m: m.state == "posted" and m.payment_state not in PAID_STATES
+            lambda m: m.state != "cancel" and m.payment_state not in PAID_STATES
         )
         return bool(unpaid) and unpaid <= self.move_ids
 
