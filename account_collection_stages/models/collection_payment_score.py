@@ -47,11 +47,10 @@ class CollectionPaymentScore(models.AbstractModel):
                 "invoice_date_due",
             ]
         )
-        self.env["account.move.line"].flush_model(["move_id"])
+        self.env["account.move.line"].flush_model(["move_id", "journal_id"])
         self.env["account.partial.reconcile"].flush_model(
-            ["debit_move_id", "credit_move_id", "max_date", "exchange_move_id"]
+            ["debit_move_id", "credit_move_id", "max_date"]
         )
-        self.env["account.full.reconcile"].flush_model(["exchange_move_id"])
         # weight, on-time weight, weighted days late, by customer; one query for the batch.
         query = SQL(
             """
@@ -68,12 +67,7 @@ class CollectionPaymentScore(models.AbstractModel):
                          WHERE line.move_id = move.id
                            AND paying_move.move_type != 'out_refund'
                            -- nor an exchange difference, dated as the match it follows
-                           AND NOT EXISTS (
-                               SELECT 1 FROM account_partial_reconcile exchange
-                                WHERE exchange.exchange_move_id = paying_move.id)
-                           AND NOT EXISTS (
-                               SELECT 1 FROM account_full_reconcile exchange
-                                WHERE exchange.exchange_move_id = paying_move.id)
+                           AND paying.journal_id IS DISTINCT FROM %(exchange_journal)s
                        ) AS paid_on
                   FROM account_move move
                  WHERE move.company_id = %(company)s
@@ -100,6 +94,8 @@ class CollectionPaymentScore(models.AbstractModel):
             contacts=tuple(partners._collection_contact_ids()),
             partners=tuple(partners.ids),
             company=self.env.company.id,
+            # Odoo books every exchange difference in the company's exchange journal.
+            exchange_journal=self.env.company.currency_exchange_journal_id.id or None,
             today=today,
             since=today - relativedelta(months=HISTORY_MONTHS),
         )
