@@ -46,6 +46,19 @@ def past_due_invoice_line_domain(today):
     ]
 
 
+def payment_line_domain(since):
+    """Open receivable lines of journal entries (payments, refunds paid out, bounced payments:
+    not invoices nor credit notes) dated ``since`` or later: what the customer paid from then
+    on that nobody matched with an invoice yet."""
+    return [
+        ("parent_state", "=", "posted"),
+        ("account_type", "=", "asset_receivable"),
+        ("reconciled", "=", False),
+        ("move_id.move_type", "=", "entry"),
+        ("date", ">=", since),
+    ]
+
+
 def open_non_invoice_line_domain(today):
     """Open receivable lines of anything but customer invoices: credit notes and payments not
     yet applied (in the customer's favour), and what offsets them and is due by ``today`` (a
@@ -222,17 +235,14 @@ class AccountMove(models.Model):
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
 
     def _compute_collection_can_remind(self):
-        # Whatever Send now would refuse, for the reasons it gives, hides the button.
         reminder = self.env["collection.reminder"]
         for move in self:
-            can = False
-            if move.id and move.collection_overdue:
-                try:
-                    move._collection_check_customer_invoices()
-                    can = bool(reminder._collection_send_now_plan(move))
-                except UserError:
-                    can = False
-            move.collection_can_remind = can
+            move.collection_can_remind = bool(
+                move.id
+                and move.move_type == "out_invoice"
+                and move.collection_overdue
+                and reminder._collection_would_send(move)
+            )
 
     def _collection_reminded_since(self, day):
         """Whether the invoice got an overdue reminder on ``day`` or later: none is reminded

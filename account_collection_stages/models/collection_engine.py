@@ -373,7 +373,7 @@ class CollectionEngine(models.AbstractModel):
         charges = self.env["collection.finance.charge"]._collection_uncharged(
             overdue_moves.browse([move.id for move in targets]),
             today,
-            credited={m: p[0] for parts in credit_parts.values() for m, p in parts.items()},
+            parts={move: part for parts in credit_parts.values() for move, part in parts.items()},
         )
 
         if new_stages:

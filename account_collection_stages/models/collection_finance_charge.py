@@ -111,8 +111,7 @@ class CollectionFinanceCharge(models.AbstractModel):
             base["product_id"] = product.id
         if account:
             base["account_id"] = account.id
-        credited = {move: part[0] for move, part in parts.items()}
-        for move, charge in self._collection_uncharged(moves, today, credited).items():
+        for move, charge in self._collection_uncharged(moves, today, parts).items():
             for start, days, interest in charge.interest:
                 lines.append(
                     dict(
@@ -145,15 +144,15 @@ class CollectionFinanceCharge(models.AbstractModel):
         return lines
 
     @api.model
-    def _collection_uncharged(self, moves, today, credited=None):
+    def _collection_uncharged(self, moves, today, parts=None):
         """{invoice: Charge} what invoicing the finance charges of ``moves`` today adds, read
         with three queries for any number of invoices; reminders and call notes state it.
 
         Interest runs on what is unpaid of each installment past due, from its due date or
         from the end of the period an earlier charge invoice (not cancelled) covered; the fee
-        is charged once per invoice. ``credited``: {invoice: what the customer's unapplied
-        credits pay of it, in the company currency} (Credits.split): no interest runs on that
-        part, which pays the earliest installments first, as a matched payment would. Finance
+        is charged once per invoice. ``parts``: what the customer's unapplied credits pay of
+        each invoice (Credits.split): no interest runs on that part, which pays the earliest
+        installments first, as a matched payment would. Finance
         charge invoices themselves bear no charge. Invoices with nothing to add are left out.
 
         A consumer's invoices bear the consumers' interest rate and no fee: the late payment
@@ -197,7 +196,7 @@ class CollectionFinanceCharge(models.AbstractModel):
             else:
                 rate, fee = company.collection_late_interest_rate, company.collection_late_fee
             interest = []
-            credit = (credited or {}).get(move, 0.0)
+            credit = (parts or {}).get(move, (0.0, 0.0))[0]  # in the company currency
             for start, due_amount in sorted(by_start.items()):
                 paid = min(credit, due_amount)
                 credit -= paid

@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round, format_date
 
-from .account_move import PAID_STATES
+from .account_move import PAID_STATES, payment_line_domain
 
 # Fields only the plan's own steps set (confirm, approve, cancel, the daily check): a plan
 # skips no approval, whatever is written to it.
@@ -428,25 +428,37 @@ class CollectionPaymentPlan(models.Model):
         return sum(self.move_ids.filtered(lambda m: m.state != "cancel").mapped("amount_residual"))
 
     def _collection_unapplied(self):
-        """What the customer paid in the plan's currency since the plan was made that nobody
-        matched with an invoice yet: the open balance, in its favour, of its payments dated
-        since, less the refunds paid out to it since. Credit notes are not payments: one not
-        matched yet may be about another invoice."""
-        self.ensure_one()
+        """{plan: what its customer paid in the plan's currency since the plan was made that
+        nobody matched with an invoice yet}, from one query for all the plans: the open
+        balance, in the customer's favour, of its payments dated since, less the refunds paid
+        out to it since (payment_line_domain). Credit notes are not payments: one not matched
+        yet may be about another invoice."""
+        if not self:
+            return {}
         lines = self.env["account.move.line"].search_fetch(
             [
-                ("company_id", "=", self.company_id.id),
+                ("company_id", "in", self.company_id.ids),
                 ("partner_id", "in", self.partner_id._collection_contact_ids()),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("move_id.move_type", "=", "entry"),
-                ("currency_id", "=", self.currency_id.id),
-                ("date", ">=", self.date),
+                ("currency_id", "in", self.currency_id.ids),
+                *payment_line_domain(min(self.mapped("date"))),
             ],
-            ["amount_residual_currency"],
+            ["company_id", "partner_id", "currency_id", "date", "amount_residual_currency"],
         )
-        return max(-sum(lines.mapped("amount_residual_currency")), 0.0)
+        return {
+            plan: max(
+                -sum(
+                    line.amount_residual_currency
+                    for line in lines
+                    if line.date >= plan.date
+                    and line.company_id == plan.company_id
+                    and line.currency_id == plan.currency_id
+                    and line.partner_id.commercial_partner_id
+                    == plan.partner_id.commercial_partner_id
+                ),
+                0.0,
+            )
+            for plan in self
+        }
 
     def _collection_check_schedule(self, today):
         """Done when everything is paid; broken when an installment is late beyond the grace
@@ -454,8 +466,8 @@ class CollectionPaymentPlan(models.Model):
         installments lack (a payment recorded on time, matched later). The customer's plans
         share those payments, the oldest plan first."""
         broken = self.browse()
-        taken = defaultdict(float)  # (customer, currency) -> payments the plans before took
-        for plan in self.filtered(lambda p: p.state == "active").sorted(lambda p: (p.date, p.id)):
+        lacking = {}  # plan -> what its installments late beyond the grace lack
+        for plan in self.filtered(lambda p: p.state == "active"):
             if all(
                 move.payment_state in PAID_STATES or move.state == "cancel"
                 for move in plan.move_ids
@@ -467,17 +479,17 @@ class CollectionPaymentPlan(models.Model):
             late = plan.line_ids.filtered(
                 lambda line, grace=grace: line.date + grace < today and line.state != "paid"
             )
-            if not late:
-                continue
-            lacking = sum(line.amount - line.amount_paid for line in late)
+            if late:
+                lacking[plan] = sum(line.amount - line.amount_paid for line in late)
+        late_plans = self.browse([plan.id for plan in lacking])
+        unapplied = late_plans._collection_unapplied()
+        taken = defaultdict(float)  # (customer, currency) -> payments the plans before took
+        for plan in late_plans.sorted(lambda p: (p.date, p.id)):
             key = (plan.partner_id.commercial_partner_id, plan.currency_id)
-            if (
-                plan.currency_id.compare_amounts(plan._collection_unapplied() - taken[key], lacking)
-                < 0
-            ):
+            if plan.currency_id.compare_amounts(unapplied[plan] - taken[key], lacking[plan]) < 0:
                 broken |= plan
             else:
-                taken[key] += lacking
+                taken[key] += lacking[plan]
         if broken:
             broken._set_workflow({"state": "broken"})
             broken.move_ids.sudo().collection_plan_id = False

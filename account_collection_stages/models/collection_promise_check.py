@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, models
 
-from .account_move import PAID_STATES
+from .account_move import PAID_STATES, payment_line_domain
 
 
 class CollectionPromiseCheck(models.AbstractModel):
@@ -81,11 +81,7 @@ class CollectionPromiseCheck(models.AbstractModel):
             [
                 ("company_id", "=", self.env.company.id),
                 ("partner_id", "in", promises.partner_id._collection_contact_ids()),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("move_id.move_type", "=", "entry"),
-                ("date", ">=", min(promises.mapped("date"))),
+                *payment_line_domain(min(promises.mapped("date"))),
             ],
             ["partner_id", "date", "amount_residual"],
             order="date, id",

@@ -292,6 +292,15 @@ class CollectionReminder(models.AbstractModel):
         }
 
     @api.model
+    def _collection_would_send(self, moves, partners=None):
+        """Whether Send now would send a reminder (see _collection_send_now): whatever it
+        would refuse, for the reasons it gives, hides its button."""
+        try:
+            return bool(self._collection_send_now_plan(moves, partners))
+        except UserError:
+            return False
+
+    @api.model
     def _collection_send_now_plan(self, moves, partners=None):
         """The reminders Send now would send (see _collection_send_now), decided and not
         sent: a list of (engine of the company, invoices, event values), one per customer.
@@ -396,7 +405,7 @@ class CollectionReminder(models.AbstractModel):
             charges = engine.env["collection.finance.charge"]._collection_uncharged(
                 company_moves.browse([move.id for move in charged]),
                 today,
-                credited={m: p[0] for _g, parts in owed.values() for m, p in parts.items()},
+                parts={move: part for _g, parts in owed.values() for move, part in parts.items()},
             )
             for partner, (group, parts) in owed.items():
                 stage = self.with_company(company)._collection_send_now_stage(group, mailing)

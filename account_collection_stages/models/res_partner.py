@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from .account_move import (
@@ -312,20 +311,14 @@ class ResPartner(models.Model):
             partner.collection_finance_charge_set = charge_set
 
     def _compute_collection_can_remind(self):
-        # Whatever Send now would refuse, for the reasons it gives, hides the button.
         reminder = self.env["collection.reminder"]
         for partner in self:
-            can = False
-            if partner.id:
-                try:
-                    can = bool(
-                        reminder._collection_send_now_plan(
-                            self.env["account.move"], partners=partner.commercial_partner_id
-                        )
-                    )
-                except UserError:
-                    can = False
-            partner.collection_can_remind = can
+            partner.collection_can_remind = bool(
+                partner.id
+                and reminder._collection_would_send(
+                    self.env["account.move"], partners=partner.commercial_partner_id
+                )
+            )
 
     def _compute_collection_event_count(self):
         counts = dict(
