@@ -34,13 +34,15 @@ class TestCollectionBatches(CollectionCase):
         for customer in cls.customers:
             cls._invoice(customer, 5)
 
-    def run_failing(self, fails):
-        """Run the engine with the invoice report failing where ``fails(reminder, moves)``;
-        returns the errors logged."""
+    def run_failing(self, fails, fail=None):
+        """Run the engine with the invoice report failing where ``fails(reminder, moves)``,
+        by ``fail(reminder)`` (by default a UserError); returns the errors logged."""
         documents = type(self.env["collection.reminder"])._collection_invoice_documents
 
         def report(reminder, moves):
             if fails(reminder, moves):
+                if fail:
+                    fail(reminder)
                 raise UserError("The invoice report cannot be rendered.")
             return documents(reminder, moves)
 
@@ -120,6 +122,22 @@ class TestCollectionBatches(CollectionCase):
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
+
+    def test_customer_timing_out_does_not_hold_up_the_others(self):
+        """A database error that no retry mends (a statement cancelled by the server's time
+        limit, say) fails that customer only, as any other error does."""
+        broken = self.customers[2]
+
+        def time_out(reminder):
+            reminder.env.cr.execute("SET LOCAL statement_timeout = 10; SELECT pg_sleep(1)")
+
+        logs = self.run_failing(
+            lambda reminder, moves: broken in moves.commercial_partner_id, time_out
+        )
+        self.assertIn("canceling statement due to statement timeout", "\n".join(logs))
+        self.assertFalse(self.reminders(broken))
+        for customer in self.customers - broken:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
 
     def test_every_customer_failing_holds_up_no_other_company(self):
         other_company = self.setup_other_company(name="Collections Two")["company"]

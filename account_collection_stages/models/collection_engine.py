@@ -4,8 +4,6 @@ from collections import defaultdict
 from datetime import timedelta
 from time import monotonic
 
-from psycopg2 import OperationalError
-
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -272,8 +270,8 @@ class CollectionEngine(models.AbstractModel):
             with self.env.cr.savepoint():
                 self._collection_process(partners, today)
             return partners.browse()
-        except OperationalError:
-            raise  # concurrent updates, lost connection: the whole run is retried later
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # a concurrent update: the batch is done again (see _collection_run)
         except Exception:
             if len(partners) == 1:
                 _logger.exception(
