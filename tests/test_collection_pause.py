@@ -42,6 +42,20 @@ class TestCollectionPause(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=7))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_a_hold_that_has_ended_shows_no_more(self):
+        move = self._invoice(self.customer, 10)
+        with freeze_time(DAY0):
+            self._pause(move, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
+        with freeze_time(DAY0 + timedelta(days=6)):
+            move.invalidate_recordset()
+            self.assertTrue(move.collection_on_hold, "the form shows the hold and Resume")
+        with freeze_time(DAY0 + timedelta(days=7)):
+            move.invalidate_recordset()
+            self.assertFalse(move.collection_on_hold, "chased again: no hold, no Resume")
+            # Nothing to resume any more: nothing logged.
+            move.action_collection_resume()
+        self.assertFalse(self.events(self.customer, "note").filtered(lambda e: "resumed" in e.note))
+
     def test_invoice_with_payment_blocked_is_left_alone(self):
         blocked = self._invoice(self.customer, 10)
         blocked.action_toggle_block_payment()
@@ -297,7 +311,8 @@ class TestCollectionPause(CollectionCase):
         self._pause(excluded, "action_collection_exclude", reason="Goods returned")
         with freeze_time(DAY0):
             self._pause(held, "action_collection_hold", hold_until=DAY0 + timedelta(days=7))
-        (excluded | held | running).action_collection_resume()
+        with freeze_time(DAY0):
+            (excluded | held | running).action_collection_resume()
         self.assertFalse(excluded.collection_excluded or held.collection_hold_until)
         self.assertLogged(self.customer, "Collection resumed.", excluded | held)
         self.assertEqual(len(self.events(self.customer, "note")), 3)

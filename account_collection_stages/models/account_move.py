@@ -185,6 +185,13 @@ class AccountMove(models.Model):
         help="What is unpaid of the installments past due, in the invoice's currency.",
         groups="base.group_user",
     )
+    collection_on_hold = fields.Boolean(
+        string="On hold",
+        compute="_compute_collection_overdue",
+        help="No collection action before the hold date (in the company's time zone); a hold "
+        "that has ended shows no more.",
+        groups="base.group_user",
+    )
     collection_can_remind = fields.Boolean(
         string="Can be reminded now",
         compute="_compute_collection_can_remind",
@@ -233,6 +240,7 @@ class AccountMove(models.Model):
             move.collection_overdue_since = due
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
+            move.collection_on_hold = self.env["collection.engine"]._collection_on_hold(move, today)
 
     def _compute_collection_can_remind(self):
         reminder = self.env["collection.reminder"]
@@ -367,7 +375,7 @@ class AccountMove(models.Model):
     def action_collection_resume(self):
         """Back into collection: no more exclusion nor hold, logged on the customers."""
         self.env["collection.pause"]._check_collection_user()
-        paused = self.filtered(lambda m: m.collection_excluded or m.collection_hold_until)
+        paused = self.filtered(lambda m: m.collection_excluded or m.collection_on_hold)
         paused.write(
             {
                 "collection_excluded": False,
