@@ -262,7 +262,29 @@ class TestCollectionLadder(CollectionCase):
         )
         self.assertEqual(move.collection_reminder_count, 3)
         self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=61))
-        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=91))
+        # The next reminder would be on day 91, but the invoice reaches the agency stage,
+        # which has no email, on day 90.
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=90))
+
+    def test_next_action_follows_the_ladder(self):
+        move = self._invoice(self.customer, 0)
+        expected = {1: 30, 30: 31, 31: 60, 60: 61, 90: 120, 120: False}
+        for offset, following in expected.items():
+            self.run_engine(DAY0 + timedelta(days=offset))
+            self.assertEqual(
+                move.collection_next_action_date,
+                following and DAY0 + timedelta(days=following),
+                f"day {offset}",
+            )
+            self.assertEqual(move.collection_last_action_date, DAY0 + timedelta(days=offset))
+        # Moved back by hand to the first stage on day 125: its last reminder was on day 31,
+        # so one is due at once; then it reaches Call again 29 days later.
+        with freeze_time(DAY0 + timedelta(days=125)):
+            move.collection_stage_id = self.stage["reminder"]
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=125))
+        self.run_engine(DAY0 + timedelta(days=126))
+        self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=126))
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=154))
 
     def test_one_email_per_customer(self):
         moves = self._invoice(self.customer, 3) | self._invoice(self.customer, 10)

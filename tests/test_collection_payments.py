@@ -216,6 +216,44 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=40))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_invoice_whose_late_installments_are_paid_leaves_the_ladder(self):
+        """Its next installment, once past due, is chased from the first stage, as a new
+        debt: not with the firmer stage's email and a call on its first day."""
+        self.customer.property_payment_term_id = self._split_terms(60)
+        move = self._invoice(self.customer, 35)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+        self._pay(move, amount=500.0, day=DAY0 + timedelta(days=1))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(move.collection_next_action_date)
+        paid = self.events(self.customer, "paid")
+        self.assertEqual(paid.move_ids, move)
+        self.assertIn("installments past due", paid.note)
+        self.assertFalse(self.collection_activities(self.customer))
+        # The second half falls due on day 25; the invoice got a reminder on day 0, so the
+        # next one is on day 30, with the first stage's email.
+        self.run_engine(DAY0 + timedelta(days=26))
+        self.assertEqual(move.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(self.collection_activities(self.customer))
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=30))
+        self.run_engine(DAY0 + timedelta(days=30))
+        self.assertEqual(self.reminders(self.customer)[0].date, DAY0 + timedelta(days=30))
+        self.assertEqual(self.reminders(self.customer)[0].stage_id, self.stage["reminder"])
+        self.assertFalse(self.collection_activities(self.customer))
+
+    def test_invoice_credited_in_full_leaves_the_ladder_unpaid(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        move._reverse_moves(cancel=True)
+        self.assertEqual(move.payment_state, "reversed")
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(self.events(self.customer, "paid"), "credited, not paid")
+        note = self.events(self.customer, "note").filtered(lambda e: move in e.move_ids)
+        self.assertIn("Credited in full", note.note)
+
     def test_paid_invoice_leaves_the_ladder_after_its_contact_moved(self):
         """An invoice made out to a contact of the customer, who has since moved to another
         company: paid, it leaves its customer's ladder all the same."""

@@ -111,13 +111,22 @@ class AccountMove(models.Model):
         groups="base.group_user",
     )
     collection_last_action_date = fields.Date(
-        string="Last collection action", copy=False, readonly=True, groups="base.group_user"
+        string="Last collection action",
+        copy=False,
+        readonly=True,
+        help="The last day the invoice got an overdue reminder, or a new stage from the daily run.",
+        groups="base.group_user",
     )
     collection_last_reminder_date = fields.Date(
         string="Last overdue reminder", copy=False, readonly=True, groups="base.group_user"
     )
     collection_next_action_date = fields.Date(
-        string="Next collection action", copy=False, readonly=True, groups="base.group_user"
+        string="Next collection action",
+        copy=False,
+        readonly=True,
+        help="The day of the invoice's next overdue reminder, or of the day it reaches a later "
+        "stage, whichever comes first; empty when neither is planned.",
+        groups="base.group_user",
     )
     collection_reminder_count = fields.Integer(
         string="Overdue reminders", copy=False, readonly=True, groups="base.group_user"
@@ -324,12 +333,17 @@ class AccountMove(models.Model):
         """Date and log ``stage`` (or none), just set by hand on these invoices."""
         for company, moves in self.grouped("company_id").items():
             # Dated on the company's day: the daily run counts days on the stage from it.
+            today = company._collection_today()
             moves.sudo().write(
                 {
-                    "collection_stage_date": company._collection_today() if stage else False,
+                    "collection_stage_date": today if stage else False,
                     "collection_stage_manual": bool(stage),
                 }
             )
+            engine = self.env["collection.engine"].sudo().with_company(company)
+            writes = {}
+            engine._collection_replan(moves.sudo(), today, writes)
+            engine._collection_write_moves(writes)
         self.env["collection.event"]._collection_log_action(
             "stage_change",
             self.env._("Stage set by hand.")

@@ -12,6 +12,7 @@ from .account_move import (
     UNCHASED_STATES,
     open_non_invoice_line_domain,
     past_due_invoice_line_domain,
+    past_due_line_domain,
 )
 from .collection_credits import Credits
 from .collection_stage import Ladder
@@ -31,6 +32,7 @@ MOVE_FIELDS = [
     "collection_stage_date",
     "collection_stage_manual",
     "collection_last_reminder_date",
+    "collection_next_action_date",
     "collection_reminder_count",
 ]
 # Fields of the batch's customers the run reads.
@@ -337,6 +339,7 @@ class CollectionEngine(models.AbstractModel):
             moves_by_partner[move.commercial_partner_id].append(move)
 
         targets = {}  # invoice -> its stage after this run
+        placed = {}  # invoice -> (the days that place it on the ladder, its amount due)
         new_stages = {}  # invoice -> its stage, when it changes
         reminders = defaultdict(list)  # partner -> its invoices due for a reminder
         partner_stage = {}
@@ -351,8 +354,10 @@ class CollectionEngine(models.AbstractModel):
                 due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
                 days = (today - due).days
-                stage = ladder.target(current, min(days, by_hand.get(move, days)), amount)
+                days = min(days, by_hand.get(move, days))
+                stage = ladder.target(current, days, amount)
                 targets[move] = stage
+                placed[move] = days, amount
                 if stage.id != current.id:
                     new_stages[move] = stage
                 if not stage:
@@ -410,6 +415,7 @@ class CollectionEngine(models.AbstractModel):
             reminded.update((move, targets[move]) for move in moves)
             event_vals.append(vals)
         self._collection_book_reminders(reminded, today, writes)
+        self._collection_plan_next_actions(targets, placed, ladder, today, writes)
         self._collection_write_moves(writes)
 
         # Activities: the call, or a proposal for the firmer stages.
@@ -477,9 +483,11 @@ class CollectionEngine(models.AbstractModel):
             )
 
     def _collection_release_paid(self, partners, today, writes):
-        """Invoices that got paid, or were cancelled, leave the ladder; returns their events'
-        values. Their fields are added to ``writes``. A draft keeps its stage for when it is
-        posted: reset to draft to be corrected, say, or imported on its stage.
+        """Invoices that got paid, or were cancelled, leave the ladder, and so do those whose
+        installments past due are paid (their next installment, once past due, starts from
+        the first stage); returns their events' values. Their fields are added to ``writes``.
+        A draft keeps its stage for when it is posted: reset to draft to be corrected, say, or
+        imported on its stage.
 
         By the customer the invoice was made out to, whoever its contact belongs to now (a
         contact moved to another company)."""
@@ -489,24 +497,53 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
+                "|",
                 ("state", "=", "cancel"),
                 ("payment_state", "in", PAID_STATES),
+                # Only a payment or credit note matched with an invoice pays what is past due
+                # of it: then it is partly paid.
+                "&",
+                ("payment_state", "=", "partial"),
+                ("line_ids", "not any", past_due_line_domain(today)),
             ]
         )
         if not leaving:
             return []
         self._collection_take_off(leaving, today, writes)
+        notes = {
+            "cancel": self.env._("Cancelled: off the collection ladder."),
+            "reversed": self.env._("Credited in full: off the collection ladder."),
+            "caught_up": self.env._(
+                "The installments past due are paid: off the collection ladder until the next "
+                "one falls due."
+            ),
+        }
         event_vals = []
-        for (partner, posted), moves in leaving.grouped(
-            lambda m: (m.commercial_partner_id, m.state == "posted")
+        for (partner, why), moves in leaving.grouped(
+            lambda m: (m.commercial_partner_id, self._collection_leaving_why(m))
         ).items():
             vals = self._collection_event_vals(
-                partner, "paid" if posted else "note", moves, today, amount=0.0
+                partner,
+                "paid" if why in ("paid", "caught_up") else "note",
+                moves,
+                today,
+                amount=0.0,
             )
-            if not posted:
-                vals["note"] = self.env._("Cancelled: off the collection ladder.")
+            if why in notes:
+                vals["note"] = notes[why]
             event_vals.append(vals)
         return event_vals
+
+    @api.model
+    def _collection_leaving_why(self, move):
+        """Why ``move`` leaves the ladder (see _collection_release_paid)."""
+        if move.state == "cancel":
+            return "cancel"
+        if move.payment_state == "reversed":
+            return "reversed"
+        if move.payment_state in PAID_STATES:
+            return "paid"
+        return "caught_up"
 
     def _collection_take_off(self, moves, today, writes):
         """Take invoices off the ladder: their new values are added to ``writes``."""
@@ -737,17 +774,65 @@ class CollectionEngine(models.AbstractModel):
         assert all(name.startswith("collection_") for vals in values.values() for name in vals)
         update_rows(self.env["account.move"], values)
 
-    def _collection_book_reminders(self, stages, today, writes):
-        """Record on the invoices (``{move: stage}``) that they got a reminder today: the
-        values are added to ``writes`` for _collection_write_moves."""
-        for move, stage in stages.items():
-            repeat = stage.repeat_days
+    def _collection_book_reminders(self, moves, today, writes):
+        """Record on the invoices that they got a reminder today: the values are added to
+        ``writes`` for _collection_write_moves."""
+        for move in moves:
             writes.setdefault(move, {}).update(
                 collection_reminder_count=move.collection_reminder_count + 1,
                 collection_last_reminder_date=today,
                 collection_last_action_date=today,
-                collection_next_action_date=today + timedelta(days=repeat) if repeat else False,
             )
+
+    def _collection_plan_next_actions(self, targets, placed, ladder, today, writes, force=False):
+        """Date the next collection action of the invoices (``{move: stage}``, ``placed``:
+        {move: (days, amount)} that place them) that changed stage, got a reminder, or whose
+        next action is due: their next overdue reminder, or the day they reach a later stage,
+        whichever comes first (none when neither is planned: past the stages with an email,
+        say); with ``force``, of all of them. The values are added to ``writes``."""
+        # Read from the cache in one go: most invoices keep their date, and the run goes
+        # through all of them every day.
+        moves = self.env["account.move"].browse([move.id for move in targets])
+        plans = dict(zip(targets, moves.mapped("collection_next_action_date"), strict=True))
+        for move, stage in targets.items():
+            vals = writes.get(move, {})
+            planned = plans[move]
+            if not force and not (
+                "collection_stage_id" in vals
+                or "collection_last_reminder_date" in vals
+                or (planned and planned <= today)
+            ):
+                continue
+            if "collection_stage_id" in vals:
+                vals["collection_last_action_date"] = today
+            days, amount = placed[move]
+            dates = []
+            last = vals.get("collection_last_reminder_date", move.collection_last_reminder_date)
+            contact = not move.commercial_partner_id.collection_no_contact
+            if stage and contact and ladder.mails(stage) and stage.repeat_days and last:
+                # Due already (a stage set by hand, say): at the next run.
+                dates.append(max(last + timedelta(days=stage.repeat_days), today))
+            if stage and (later := ladder.after(stage, amount)):
+                dates.append(today + timedelta(days=max(later.min_days_overdue - days, 1)))
+            following = min(dates, default=False)
+            if following != planned or vals:
+                writes.setdefault(move, vals)["collection_next_action_date"] = following
+
+    def _collection_replan(self, moves, today, writes):
+        """_collection_plan_next_actions for invoices of the current company acted on outside
+        the run (a reminder sent now, a stage set by hand), as they stand on ``today``."""
+        overdue = self._collection_past_due(moves, today)
+        moves = moves.browse([move.id for move in overdue])
+        by_hand = self._collection_days_by_hand(moves, today)
+        placed = {}
+        for move, (due, amount, _amount_currency) in overdue.items():
+            days = (today - due).days
+            placed[move] = min(days, by_hand.get(move, days)), amount
+        ladder = Ladder(
+            self.env["collection.stage"].search([("company_id", "in", moves.company_id.ids)])
+        )
+        targets = {move: move.collection_stage_id for move in moves}
+        self._collection_plan_next_actions(targets, placed, ladder, today, writes, force=True)
 
     @api.model
     def _collection_event_vals(self, partner, kind, moves, today, stage=None, amount=None):

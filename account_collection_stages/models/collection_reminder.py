@@ -273,9 +273,8 @@ class CollectionReminder(models.AbstractModel):
             event = engine.env["collection.event"].sudo()._collection_record([vals])
             engine.env["collection.reminder"].sudo()._collection_send_reminders(event)
             writes = {}
-            engine.sudo()._collection_book_reminders(
-                {move: move.collection_stage_id for move in group.sudo()}, vals["date"], writes
-            )
+            engine.sudo()._collection_book_reminders(group.sudo(), vals["date"], writes)
+            engine.sudo()._collection_replan(group.sudo(), vals["date"], writes)
             engine.sudo()._collection_write_moves(writes)
             events |= event
         return {
