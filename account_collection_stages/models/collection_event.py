@@ -229,7 +229,8 @@ class CollectionEvent(models.Model):
         paragraphs = {}  # (partner, company id) -> the paragraphs of its note
         for (partner, company_id, kind, detail), moves in zip(entries, invoices, strict=True):
             paragraphs.setdefault((partner, company_id), []).append(
-                Markup("<p><b>%s</b> %s</p><p>%s</p>")
+                # The detail is HTML paragraphs already (the event's note).
+                Markup("<p><b>%s</b></p>%s<p>%s</p>")
                 % (kinds[kind], detail or "", ", ".join(m.name or m.display_name for m in moves))
             )
         messages = self.env["collection.chatter"]._log_notes(
