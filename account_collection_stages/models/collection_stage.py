@@ -68,7 +68,8 @@ class CollectionStage(models.Model):
         precompute=True,
         copy=True,
         help="When off, reaching this stage only proposes it: the collection responsible gets "
-        "a To-Do to decide instead of the stage's activity.",
+        "a To-Do to decide instead of the stage's activity. The stage's reminder email, if it "
+        "has one, goes out either way.",
     )
     min_amount = fields.Monetary(
         string="Minimum amount",
