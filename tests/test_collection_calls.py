@@ -49,7 +49,8 @@ class TestCollectionCalls(CollectionCase):
             lambda e: e.stage_id == self.stage["negotiation"]
         )
         self.assertEqual(change.move_ids, self.move)
-        self.assertIn("Negotiation", str(change.mail_message_id.body))
+        # In the chatter, the stage's name is a paragraph of its own, under the bold kind.
+        self.assertIn("</b></p><p>Negotiation</p>", str(change.mail_message_id.body))
 
     def test_refusal_records_what_is_past_due(self):
         customer = self._customer("Gemini Furniture", phone="+1 555 0101", tz="UTC")

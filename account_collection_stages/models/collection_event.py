@@ -228,8 +228,10 @@ class CollectionEvent(models.Model):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         paragraphs = {}  # (partner, company id) -> the paragraphs of its note
         for (partner, company_id, kind, detail), moves in zip(entries, invoices, strict=True):
+            if detail and not isinstance(detail, Markup):
+                detail = Markup("<p>%s</p>") % detail  # a stage's name
             paragraphs.setdefault((partner, company_id), []).append(
-                # The detail is HTML paragraphs already (the event's note).
+                # The event's note is HTML paragraphs already.
                 Markup("<p><b>%s</b></p>%s<p>%s</p>")
                 % (kinds[kind], detail or "", ", ".join(m.name or m.display_name for m in moves))
             )
