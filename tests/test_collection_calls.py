@@ -45,6 +45,9 @@ class TestCollectionCalls(CollectionCase):
         self.assertIn("audit", str(call.note))
         # Refusing moves the invoice on to the next stage, in the history too.
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        # Its next action is now its next reminder (day 30), no more reaching Negotiation
+        # (day 20).
+        self.assertEqual(self.move.collection_next_action_date, DAY0 + timedelta(days=30))
         change = self.events(self.customer, "stage_change").filtered(
             lambda e: e.stage_id == self.stage["negotiation"]
         )

@@ -286,6 +286,16 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=126))
         self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=154))
 
+    def test_next_action_of_a_stage_set_by_hand_before_any_reminder(self):
+        move = self._invoice(self.customer, 5)
+        with freeze_time(DAY0):
+            move.collection_stage_id = self.stage["call"]
+        # Never reminded: the next run reminds it, with the Call stage's email.
+        self.assertEqual(move.collection_next_action_date, DAY0)
+        self.run_engine()
+        self.assertEqual(self.reminders(self.customer).stage_id, self.stage["call"])
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=30))
+
     def test_one_email_per_customer(self):
         moves = self._invoice(self.customer, 3) | self._invoice(self.customer, 10)
         other = self._customer("Deco Addict")

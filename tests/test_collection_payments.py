@@ -224,7 +224,11 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine()
         self.assertEqual(move.collection_stage_id, self.stage["call"])
         self.assertEqual(len(self.collection_activities(self.customer)), 1)
-        self._pay(move, amount=500.0, day=DAY0 + timedelta(days=1))
+        # Part of the late installment paid: still on Call.
+        self._pay(move, amount=200.0, day=DAY0)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self._pay(move, amount=300.0, day=DAY0 + timedelta(days=1))
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertFalse(move.collection_stage_id)
         self.assertFalse(move.collection_next_action_date)
@@ -242,6 +246,15 @@ class TestCollectionPayments(CollectionCase):
         self.assertEqual(self.reminders(self.customer)[0].date, DAY0 + timedelta(days=30))
         self.assertEqual(self.reminders(self.customer)[0].stage_id, self.stage["reminder"])
         self.assertFalse(self.collection_activities(self.customer))
+
+    def test_partly_paid_invoice_not_due_yet_keeps_a_stage_set_by_hand(self):
+        move = self._invoice(self.customer, -10)
+        self._pay(move, amount=300.0, day=DAY0)
+        with freeze_time(DAY0):
+            move.collection_stage_id = self.stage["call"]
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.assertFalse(self.events(self.customer, "paid"))
 
     def test_invoice_credited_in_full_leaves_the_ladder_unpaid(self):
         move = self._invoice(self.customer, 45)

@@ -12,7 +12,6 @@ from .account_move import (
     UNCHASED_STATES,
     open_non_invoice_line_domain,
     past_due_invoice_line_domain,
-    past_due_line_domain,
 )
 from .collection_credits import Credits
 from .collection_stage import Ladder
@@ -319,9 +318,8 @@ class CollectionEngine(models.AbstractModel):
         # The plan's invoices left it when it broke (_collection_check_schedule).
         self._collection_escalate(self._collection_moving_on(broken_plans.move_ids, today), today)
         writes = {}  # invoice -> collection fields to write, all in one go
-        event_vals = self._collection_release_paid(partners, today, writes)
-
         overdue = self._collection_overdue(self._collection_line_domain(today, partners))
+        event_vals = self._collection_release_paid(partners, today, writes, overdue)
         credits = self._collection_credits(partners, today)
 
         ladder = Ladder(self.env["collection.stage"].search([("company_id", "=", company.id)]))
@@ -482,11 +480,12 @@ class CollectionEngine(models.AbstractModel):
                 feedback=self.env._("No invoice of the customer is left to chase on this stage.")
             )
 
-    def _collection_release_paid(self, partners, today, writes):
+    def _collection_release_paid(self, partners, today, writes, overdue):
         """Invoices that got paid, or were cancelled, leave the ladder, and so do those whose
-        installments past due are paid (their next installment, once past due, starts from
-        the first stage); returns their events' values. Their fields are added to ``writes``.
-        A draft keeps its stage for when it is posted: reset to draft to be corrected, say, or
+        installments past due are all paid (their next installment, once past due, starts
+        from the first stage); returns their events' values. Their fields are added to
+        ``writes``. ``overdue``: the batch's invoices chased today (_collection_overdue). A
+        draft keeps its stage for when it is posted: reset to draft to be corrected, say, or
         imported on its stage.
 
         By the customer the invoice was made out to, whoever its contact belongs to now (a
@@ -497,16 +496,35 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
-                "|",
                 ("state", "=", "cancel"),
-                ("payment_state", "in", PAID_STATES),
                 # Only a payment or credit note matched with an invoice pays what is past due
-                # of it: then it is partly paid.
-                "&",
-                ("payment_state", "=", "partial"),
-                ("line_ids", "not any", past_due_line_domain(today)),
+                # of it: then it is partly paid, if not paid.
+                ("payment_state", "in", (*PAID_STATES, "partial")),
             ]
         )
+        partial = leaving.filtered(
+            lambda m: m.state == "posted" and m.payment_state == "partial" and m not in overdue
+        )
+        leaving -= leaving.filtered(lambda m: m.payment_state == "partial")
+        if partial:
+            # Of those, the ones that have installments past due, none of them open any more
+            # (held or disputed invoices are not in ``overdue``, but may have some; one not
+            # due yet has none).
+            leaving |= self.env["account.move"].union(
+                *(
+                    move
+                    for move, open_amount in self.env["account.move.line"]._read_group(
+                        [
+                            ("move_id", "in", partial.ids),
+                            ("account_type", "=", "asset_receivable"),
+                            ("date_maturity", "<", today),
+                        ],
+                        ["move_id"],
+                        ["amount_residual:max"],
+                    )
+                    if open_amount <= 0
+                )
+            )
         if not leaving:
             return []
         self._collection_take_off(leaving, today, writes)
@@ -744,7 +762,9 @@ class CollectionEngine(models.AbstractModel):
                 collection_stage_id=stage.id if stage else False,
                 collection_stage_date=today or False,
             )
-            if not stage:
+            if stage:
+                vals["collection_last_action_date"] = today
+            else:
                 vals["collection_stage_manual"] = False  # back on the ladder by its days
             notes.append(
                 {
@@ -787,9 +807,10 @@ class CollectionEngine(models.AbstractModel):
     def _collection_plan_next_actions(self, targets, placed, ladder, today, writes, force=False):
         """Date the next collection action of the invoices (``{move: stage}``, ``placed``:
         {move: (days, amount)} that place them) that changed stage, got a reminder, or whose
-        next action is due: their next overdue reminder, or the day they reach a later stage,
-        whichever comes first (none when neither is planned: past the stages with an email,
-        say); with ``force``, of all of them. The values are added to ``writes``."""
+        next action is due or not dated (on a stage with a later one): their next overdue
+        reminder, or the day they reach a later stage, whichever comes first (none when
+        neither is planned: on the last stage, with no email, say); with ``force``, of all of
+        them. The values are added to ``writes``."""
         # Read from the cache in one go: most invoices keep their date, and the run goes
         # through all of them every day.
         moves = self.env["account.move"].browse([move.id for move in targets])
@@ -801,26 +822,42 @@ class CollectionEngine(models.AbstractModel):
                 "collection_stage_id" in vals
                 or "collection_last_reminder_date" in vals
                 or (planned and planned <= today)
+                or (not planned and stage and ladder.has_later(stage))
             ):
                 continue
-            if "collection_stage_id" in vals:
-                vals["collection_last_action_date"] = today
             days, amount = placed[move]
             dates = []
-            last = vals.get("collection_last_reminder_date", move.collection_last_reminder_date)
-            contact = not move.commercial_partner_id.collection_no_contact
-            if stage and contact and ladder.mails(stage) and stage.repeat_days and last:
-                # Due already (a stage set by hand, say): at the next run.
-                dates.append(max(last + timedelta(days=stage.repeat_days), today))
+            if (
+                stage
+                and ladder.mails(stage)
+                and not move.commercial_partner_id.collection_no_contact
+            ):
+                dates.append(self._collection_next_reminder(move, stage, today, vals))
             if stage and (later := ladder.after(stage, amount)):
                 dates.append(today + timedelta(days=max(later.min_days_overdue - days, 1)))
-            following = min(dates, default=False)
+            following = min(filter(None, dates), default=False)
             if following != planned or vals:
                 writes.setdefault(move, vals)["collection_next_action_date"] = following
 
-    def _collection_replan(self, moves, today, writes):
+    @api.model
+    def _collection_next_reminder(self, move, stage, today, vals):
+        """The day of the next overdue reminder of ``move`` on ``stage``, a stage with an
+        email, as _collection_reminder_due decides (``vals``: what is being written on it
+        today); today when one is due already (at the next run); None when none will go."""
+        last = vals.get("collection_last_reminder_date", move.collection_last_reminder_date)
+        if not last:
+            return today
+        if stage.repeat_days:
+            return max(last + timedelta(days=stage.repeat_days), today)
+        stage_date = vals.get("collection_stage_date", move.collection_stage_date)
+        if "collection_last_reminder_date" not in vals and stage_date and last < stage_date:
+            return today  # once on each stage, and not on this one yet
+        return None
+
+    def _collection_replan(self, moves, today, writes, stages=None):
         """_collection_plan_next_actions for invoices of the current company acted on outside
-        the run (a reminder sent now, a stage set by hand), as they stand on ``today``."""
+        the run's placing (a reminder sent now, a stage set by hand, an escalation), as they
+        stand on ``today``; ``stages``: {invoice: its new stage}, when not written yet."""
         overdue = self._collection_past_due(moves, today)
         moves = moves.browse([move.id for move in overdue])
         by_hand = self._collection_days_by_hand(moves, today)
@@ -831,7 +868,8 @@ class CollectionEngine(models.AbstractModel):
         ladder = Ladder(
             self.env["collection.stage"].search([("company_id", "in", moves.company_id.ids)])
         )
-        targets = {move: move.collection_stage_id for move in moves}
+        stages = stages or {}
+        targets = {move: stages.get(move, move.collection_stage_id) for move in moves}
         self._collection_plan_next_actions(targets, placed, ladder, today, writes, force=True)
 
     @api.model
@@ -911,6 +949,11 @@ class CollectionEngine(models.AbstractModel):
             writes = {}
             self._collection_set_stages(new_stages, day, writes)
             self._collection_write_moves(writes)
+            planned = {}
+            self.with_company(company)._collection_replan(
+                self.env["account.move"].union(*new_stages), day, planned
+            )
+            self._collection_write_moves(planned)
             groups = defaultdict(list)
             for move, stage in new_stages.items():
                 groups[move.commercial_partner_id, stage].append(move)

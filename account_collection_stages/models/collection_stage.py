@@ -164,6 +164,10 @@ class Ladder:
             key = self.keys[stage.id] = stage._ladder_key()
         return key
 
+    def has_later(self, stage):
+        """Whether the ladder has a stage after ``stage`` (whatever its minimum amount)."""
+        return bool(self.steps) and self.key(stage) < self.key(self.steps[-1][0])
+
     def mails(self, stage):
         """Whether invoices on ``stage`` (possibly archived) get overdue reminders."""
         mails = self._mails.get(stage.id)
