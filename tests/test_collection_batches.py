@@ -193,14 +193,25 @@ class TestCollectionBatches(CollectionCase):
 
         cron = self.cron
         cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        progress = []
+        notify = type(self.env["ir.cron"])._notify_progress
+
+        def record(cron, *, done, remaining, deactivate=False):
+            progress.append((done, remaining))
+            return notify(cron, done=done, remaining=remaining, deactivate=deactivate)
+
         with (
             freeze_time(DAY0),
             patch.object(cr, "commit", commit),
             patch.object(cr, "rollback", rollback),
             patch(f"{Engine}._collection_process", conflicting),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress", record),
             self.assertLogs(ENGINE_LOGGER, "WARNING"),
         ):
             self.env["collection.engine"]._collection_run(commit=True)
+        # Nothing left for the scheduler to run at once, into the same update: the trigger
+        # does it a minute later.
+        self.assertEqual(progress[-1], (2, 0))
         first, second = batches
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), customer in first, customer.name)

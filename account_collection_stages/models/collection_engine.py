@@ -127,6 +127,9 @@ class CollectionEngine(models.AbstractModel):
                         company.name,
                         exc_info=True,
                     )
+                    # Nothing left for now: the scheduler would run the job again at once,
+                    # into the same update, while the progress says some remains.
+                    self.env["ir.cron"]._notify_progress(done=done, remaining=0)
                     self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
                     self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
                     return
