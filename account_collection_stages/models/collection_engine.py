@@ -493,7 +493,7 @@ class CollectionEngine(models.AbstractModel):
 
         By the customer the invoice was made out to, whoever its contact belongs to now (a
         contact moved to another company)."""
-        leaving = self.env["account.move"].search(
+        leaving = self.env["account.move"].search_fetch(
             [
                 ("company_id", "=", self.env.company.id),
                 ("commercial_partner_id", "in", partners.ids),
@@ -503,7 +503,8 @@ class CollectionEngine(models.AbstractModel):
                 # Only a payment or credit note matched with an invoice pays what is past due
                 # of it: then it is partly paid, if not paid.
                 ("payment_state", "in", (*PAID_STATES, "partial")),
-            ]
+            ],
+            ["state", "payment_state", "commercial_partner_id"],
         )
         partial = leaving.filtered(
             lambda m: m.state == "posted" and m.payment_state == "partial" and m not in overdue
