@@ -286,6 +286,18 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(move.collection_last_reminder_date, DAY0 + timedelta(days=126))
         self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=154))
 
+    def test_invoice_with_no_next_action_is_dated_by_the_run(self):
+        """As an invoice reminded before next actions counted the stages: on Call, with no
+        date, it gets one the next day, without any other change."""
+        move = self._invoice(self.customer, 35)
+        self.run_engine()
+        self.env["collection.engine"]._collection_write_moves(
+            {move: {"collection_next_action_date": False}}
+        )
+        self.run_engine(DAY0 + timedelta(days=1))
+        # Reminded on day 0; Negotiation on day 25.
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=25))
+
     def test_next_action_of_a_stage_set_by_hand_before_any_reminder(self):
         move = self._invoice(self.customer, 5)
         with freeze_time(DAY0):
