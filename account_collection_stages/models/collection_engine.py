@@ -499,17 +499,19 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 "|",
+                "|",
                 ("state", "=", "cancel"),
+                ("payment_state", "in", PAID_STATES),
                 # Only a payment or credit note matched with an invoice pays what is past due
-                # of it: then it is partly paid, if not paid.
-                ("payment_state", "in", (*PAID_STATES, "partial")),
+                # of it: then it is partly paid. Those the run chases today have some left.
+                "&",
+                ("payment_state", "=", "partial"),
+                ("id", "not in", [move.id for move in overdue]),
             ],
             ["state", "payment_state", "commercial_partner_id"],
         )
-        partial = leaving.filtered(
-            lambda m: m.state == "posted" and m.payment_state == "partial" and m not in overdue
-        )
-        leaving -= leaving.filtered(lambda m: m.payment_state == "partial")
+        partial = leaving.filtered(lambda m: m.state == "posted" and m.payment_state == "partial")
+        leaving -= partial
         if partial:
             # Of those, the ones that have installments past due, none of them open any more
             # (held or disputed invoices are not in ``overdue``, but may have some; one not
