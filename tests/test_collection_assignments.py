@@ -98,6 +98,32 @@ class TestCollectionAssignments(CollectionCase):
             .search_count([("collection_notify_pending", "=", True)])
         )
 
+    def test_a_notification_timing_out_stops_no_other(self):
+        """A query the database cancels at its time limit fails that user's notification
+        only, as any other error does."""
+        other_collector = new_test_user(
+            self.env, login="other.collector", groups="account.group_account_invoice"
+        )
+        self.other.collection_responsible_id = other_collector
+        self._invoice(self.customer, 35)
+        self._invoice(self.other, 35)
+        Activity = type(self.env["mail.activity"])
+        notify = Activity._collection_notify
+
+        def timing_out(activities, user):
+            if user == self.collector:
+                activities.env.cr.execute("SET LOCAL statement_timeout = 10; SELECT pg_sleep(1)")
+            return notify(activities, user)
+
+        self.patch(Activity, "_collection_notify", timing_out)
+        with self.assertLogs(
+            "odoo.addons.account_collection_stages.models.mail_activity", "ERROR"
+        ) as logs:
+            self.run_engine()
+        self.assertIn("statement timeout", "\n".join(logs.output))
+        self.assertFalse(self.told())
+        self.assertEqual(len(self.told(other_collector)), 1)
+
     def test_a_failing_notification_stops_no_other_and_is_tried_again(self):
         other_collector = new_test_user(
             self.env, login="other.collector", groups="account.group_account_invoice"

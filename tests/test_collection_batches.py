@@ -223,6 +223,47 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
+    def test_concurrent_update_while_telling_users_tells_them_a_minute_later(self):
+        self.customer.collection_responsible_id = new_test_user(
+            self.env, login="collector", groups="account.group_account_invoice"
+        )
+        self._invoice(self.customer, 35)
+        cr = self.env.cr
+        cr.execute("SAVEPOINT collection_committed")
+
+        def commit():
+            cr.flush()
+            cr.execute("SAVEPOINT collection_committed")
+
+        def rollback():
+            cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
+            self.env.invalidate_all(flush=False)
+
+        def conflicting(activities):
+            raise SerializationFailure("could not serialize access due to concurrent update")
+
+        cron = self.cron
+        cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        Activity = "odoo.addons.account_collection_stages.models.mail_activity.MailActivity"
+        with (
+            freeze_time(DAY0),
+            patch.object(cr, "commit", commit),
+            patch.object(cr, "rollback", rollback),
+            patch(f"{Activity}._collection_notify_assigned", conflicting),
+            self.assertLogs(ENGINE_LOGGER, "WARNING"),
+        ):
+            self.env["collection.engine"]._collection_run(commit=True)
+        # The customers were done; the users are told a minute later.
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+        trigger = cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(trigger.call_at, datetime.combine(DAY0, time(0, 1)))
+        pending = self.env["mail.activity"].search([("collection_notify_pending", "=", True)])
+        self.assertTrue(pending)
+        with freeze_time(DAY0), patch.object(cr, "commit", commit):
+            self.env["collection.engine"]._collection_run(commit=True)
+        self.assertFalse(pending.exists().filtered("collection_notify_pending"))
+
     def test_a_run_by_hand_cut_short_is_finished_by_the_scheduler(self):
         """The scheduler goes on with a run its time budget stopped, as the progress says;
         a run started by hand (Run Manually) has the scheduler finish it."""

@@ -127,11 +127,7 @@ class CollectionEngine(models.AbstractModel):
                         company.name,
                         exc_info=True,
                     )
-                    # Nothing left for now: the scheduler would run the job again at once,
-                    # into the same update, while the progress says some remains.
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-                    self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-                    self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
+                    self._collection_retry_soon(done)
                     return
                 done += len(batch_ids)
                 if len(partners) > 1 and failed == partners:
@@ -155,10 +151,34 @@ class CollectionEngine(models.AbstractModel):
                     if not self.env.context.get("cron_id"):
                         self._collection_run_again()
                     return
-        self.env["mail.activity"]._collection_notify_assigned()
+        try:
+            self.env["mail.activity"]._collection_notify_assigned()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            if not commit:
+                raise
+            # A user marking an activity done meanwhile, say: the customers are all done, and
+            # the run again a minute later only tells the users.
+            self.env.cr.rollback()
+            _logger.warning(
+                "Collection run: telling users of their activities met a concurrent update; "
+                "run again in a minute",
+                exc_info=True,
+            )
+            self._collection_retry_soon(done)
+            return
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    @api.model
+    def _collection_retry_soon(self, done):
+        """After a concurrent update undid the current step: have the scheduler run the
+        collection again in a minute, and the emails of what was done go out meanwhile."""
+        # Nothing left for now: the scheduler would run the job again at once, into the same
+        # update, while the progress says some remains.
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
 
     @api.model
     def _collection_run_again(self, at=None):

@@ -1,9 +1,8 @@
 import logging
 
-from psycopg2 import OperationalError
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -169,8 +168,8 @@ class MailActivity(models.Model):
             try:
                 with self.env.cr.savepoint():
                     activities.with_context(lang=user.lang or None)._collection_notify(user)
-            except OperationalError:
-                raise  # concurrent updates, lost connection: the whole run is retried later
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise  # a concurrent update: told again a minute later (see _collection_run)
             except Exception:
                 # One user's notification (a broken translation, say) stops no one else's,
                 # nor the run. Its activities stay marked: the next run tells of them again.
