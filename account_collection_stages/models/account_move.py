@@ -340,10 +340,11 @@ class AccountMove(models.Model):
                     "collection_stage_manual": bool(stage),
                 }
             )
-            engine = self.env["collection.engine"].sudo().with_company(company)
             writes = {}
-            engine._collection_replan(moves.sudo(), today, writes)
-            engine._collection_write_moves(writes)
+            self.env["collection.next.action"].sudo().with_company(company)._collection_replan(
+                moves.sudo(), today, writes
+            )
+            self.env["collection.engine"].sudo()._collection_write_moves(writes)
         self.env["collection.event"]._collection_log_action(
             "stage_change",
             self.env._("Stage set by hand.")

@@ -274,7 +274,9 @@ class CollectionReminder(models.AbstractModel):
             engine.env["collection.reminder"].sudo()._collection_send_reminders(event)
             writes = {}
             engine.sudo()._collection_book_reminders(group.sudo(), vals["date"], writes)
-            engine.sudo()._collection_replan(group.sudo(), vals["date"], writes)
+            engine.env["collection.next.action"].sudo()._collection_replan(
+                group.sudo(), vals["date"], writes
+            )
             engine.sudo()._collection_write_moves(writes)
             events |= event
         return {
