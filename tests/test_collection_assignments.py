@@ -98,9 +98,10 @@ class TestCollectionAssignments(CollectionCase):
             .search_count([("collection_notify_pending", "=", True)])
         )
 
-    def test_a_notification_timing_out_stops_no_other(self):
-        """A query the database cancels at its time limit fails that user's notification
-        only, as any other error does."""
+    def notifying_fails(self, fails):
+        """Two customers to call, for the collector and another collector, with the
+        notification of a user failing where ``fails(activities, user)`` raises (the two
+        activities come from the next run). Returns the other collector."""
         other_collector = new_test_user(
             self.env, login="other.collector", groups="account.group_account_invoice"
         )
@@ -110,12 +111,22 @@ class TestCollectionAssignments(CollectionCase):
         Activity = type(self.env["mail.activity"])
         notify = Activity._collection_notify
 
+        def failing(activities, user):
+            fails(activities, user)
+            return notify(activities, user)
+
+        self.patch(Activity, "_collection_notify", failing)
+        return other_collector
+
+    def test_a_notification_timing_out_stops_no_other(self):
+        """A query the database cancels at its time limit fails that user's notification
+        only, as any other error does."""
+
         def timing_out(activities, user):
             if user == self.collector:
                 activities.env.cr.execute("SET LOCAL statement_timeout = 10; SELECT pg_sleep(1)")
-            return notify(activities, user)
 
-        self.patch(Activity, "_collection_notify", timing_out)
+        other_collector = self.notifying_fails(timing_out)
         with self.assertLogs(
             "odoo.addons.account_collection_stages.models.mail_activity", "ERROR"
         ) as logs:
@@ -125,23 +136,13 @@ class TestCollectionAssignments(CollectionCase):
         self.assertEqual(len(self.told(other_collector)), 1)
 
     def test_a_failing_notification_stops_no_other_and_is_tried_again(self):
-        other_collector = new_test_user(
-            self.env, login="other.collector", groups="account.group_account_invoice"
-        )
-        self.other.collection_responsible_id = other_collector
-        self._invoice(self.customer, 35)
-        self._invoice(self.other, 35)
-        Activity = type(self.env["mail.activity"])
-        notify = Activity._collection_notify
-
         broken = {self.collector}
 
         def failing(activities, user):
             if user in broken:
                 raise ValueError("cannot render")
-            return notify(activities, user)
 
-        self.patch(Activity, "_collection_notify", failing)
+        other_collector = self.notifying_fails(failing)
         with self.assertLogs(
             "odoo.addons.account_collection_stages.models.mail_activity", "ERROR"
         ) as logs:

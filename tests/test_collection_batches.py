@@ -1,5 +1,6 @@
 """The run goes in batches; a run that dies half-way is finished by the next without duplicates."""
 
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from unittest.mock import patch
 
@@ -33,6 +34,24 @@ class TestCollectionBatches(CollectionCase):
         )
         for customer in cls.customers:
             cls._invoice(customer, 5)
+
+    @contextmanager
+    def committing(self):
+        """As under the scheduler, a run with commit=True keeps its commits and its rollbacks
+        go back to the last of them: here a commit is a savepoint, a rollback a return to it."""
+        cr = self.env.cr
+        cr.execute("SAVEPOINT collection_committed")
+
+        def commit():
+            cr.flush()
+            cr.execute("SAVEPOINT collection_committed")
+
+        def rollback():
+            cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
+            self.env.invalidate_all(flush=False)
+
+        with patch.object(cr, "commit", commit), patch.object(cr, "rollback", rollback):
+            yield
 
     def run_failing(self, fails, fail=None):
         """Run the engine with the invoice report failing where ``fails(reminder, moves)``,
@@ -171,17 +190,6 @@ class TestCollectionBatches(CollectionCase):
         """A user registering a payment on an invoice of the second batch while the run
         processes it: the batch is undone, and the rest is done a minute later, not the next
         day (as the scheduler would do for a job failing before any progress)."""
-        cr = self.env.cr
-        cr.execute("SAVEPOINT collection_committed")
-
-        def commit():
-            cr.flush()
-            cr.execute("SAVEPOINT collection_committed")
-
-        def rollback():
-            cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
-            self.env.invalidate_all(flush=False)
-
         process = type(self.env["collection.engine"])._collection_process
         batches = []
 
@@ -202,8 +210,7 @@ class TestCollectionBatches(CollectionCase):
 
         with (
             freeze_time(DAY0),
-            patch.object(cr, "commit", commit),
-            patch.object(cr, "rollback", rollback),
+            self.committing(),
             patch(f"{Engine}._collection_process", conflicting),
             patch.object(type(self.env["ir.cron"]), "_notify_progress", record),
             self.assertLogs(ENGINE_LOGGER, "WARNING"),
@@ -217,7 +224,7 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.reminders(customer)), customer in first, customer.name)
         trigger = cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         self.assertEqual(trigger.call_at, datetime.combine(DAY0, time(0, 1)))
-        with freeze_time(DAY0), patch.object(cr, "commit", commit):
+        with freeze_time(DAY0), self.committing():
             self.env["collection.engine"]._collection_run(commit=True)
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
@@ -228,16 +235,6 @@ class TestCollectionBatches(CollectionCase):
             self.env, login="collector", groups="account.group_account_invoice"
         )
         self._invoice(self.customer, 35)
-        cr = self.env.cr
-        cr.execute("SAVEPOINT collection_committed")
-
-        def commit():
-            cr.flush()
-            cr.execute("SAVEPOINT collection_committed")
-
-        def rollback():
-            cr.execute("ROLLBACK TO SAVEPOINT collection_committed")
-            self.env.invalidate_all(flush=False)
 
         def conflicting(activities):
             raise SerializationFailure("could not serialize access due to concurrent update")
@@ -247,8 +244,7 @@ class TestCollectionBatches(CollectionCase):
         Activity = "odoo.addons.account_collection_stages.models.mail_activity.MailActivity"
         with (
             freeze_time(DAY0),
-            patch.object(cr, "commit", commit),
-            patch.object(cr, "rollback", rollback),
+            self.committing(),
             patch(f"{Activity}._collection_notify_assigned", conflicting),
             self.assertLogs(ENGINE_LOGGER, "WARNING"),
         ):
@@ -260,7 +256,7 @@ class TestCollectionBatches(CollectionCase):
         self.assertEqual(trigger.call_at, datetime.combine(DAY0, time(0, 1)))
         pending = self.env["mail.activity"].search([("collection_notify_pending", "=", True)])
         self.assertTrue(pending)
-        with freeze_time(DAY0), patch.object(cr, "commit", commit):
+        with freeze_time(DAY0), self.committing():
             self.env["collection.engine"]._collection_run(commit=True)
         self.assertFalse(pending.exists().filtered("collection_notify_pending"))
 
@@ -269,19 +265,13 @@ class TestCollectionBatches(CollectionCase):
         a run started by hand (Run Manually) has the scheduler finish it."""
         # Spent at once (the clock stands still under freeze_time).
         self.env["ir.config_parameter"].set_param("account_collection_stages.time_budget", -1)
-        cr = self.env.cr
-
-        def commit():
-            cr.flush()
-            cr.execute("SAVEPOINT collection_committed")
-
         triggers = self.env["ir.cron.trigger"]
         reminded = []
         # The contexts the scheduler and Run Manually start the job in: both note progress.
         for context, asked in (({"cron_id": self.cron.id}, False), ({}, True)):
             triggers.search([("cron_id", "=", self.cron.id)]).unlink()
             cron, _progress = self.cron.with_context(**context)._add_progress()
-            with freeze_time(DAY0), patch.object(cr, "commit", commit):
+            with freeze_time(DAY0), self.committing():
                 self.env["collection.engine"].with_env(cron.env)._collection_run(commit=True)
             reminded.append(sum(len(self.reminders(c)) for c in self.customers))
             self.assertEqual(bool(triggers.search([("cron_id", "=", self.cron.id)])), asked)

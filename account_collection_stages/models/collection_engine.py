@@ -3,6 +3,7 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 from time import monotonic
+from types import MappingProxyType
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -19,6 +20,8 @@ from .res_partner import SCORE_FIELDS
 from .sql_rows import update_rows
 
 _logger = logging.getLogger(__name__)
+
+NO_VALUES = MappingProxyType({})
 
 # Fields of the overdue invoices the run reads.
 MOVE_FIELDS = [
@@ -753,15 +756,25 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_reminder_due(self, move, stage, today):
         """Whether ``move``, on ``stage`` (a stage with a reminder email), is due for one."""
-        last = move.collection_last_reminder_date
+        day = self._collection_reminder_day(move, stage, today)
+        return bool(day) and day <= today
+
+    @api.model
+    def _collection_reminder_day(self, move, stage, today, vals=NO_VALUES):
+        """The first day from ``today`` on which ``move``, on ``stage`` (a stage with a
+        reminder email), is due for an overdue reminder: every ``repeat_days`` from its last
+        one, or once on the stage when that is 0; never twice a day (a reminder sent by hand
+        today, say). None when no other will go. ``vals``: what is written on it today."""
+        last = vals.get("collection_last_reminder_date", move.collection_last_reminder_date)
         if not last:
-            return True
-        if move._collection_reminded_since(today):
-            return False  # never twice a day (a reminder sent by hand today, say)
-        if not stage.repeat_days:
-            stage_date = move.collection_stage_date
-            return move.collection_stage_id != stage or (stage_date and last < stage_date)
-        return (today - last).days >= stage.repeat_days
+            return today
+        if stage.repeat_days:
+            return max(last + timedelta(days=stage.repeat_days), today)
+        current = vals.get("collection_stage_id", move.collection_stage_id.id)
+        stage_date = vals.get("collection_stage_date", move.collection_stage_date)
+        if last < today and (current != stage.id or (stage_date and last < stage_date)):
+            return today
+        return None
 
     def _collection_days_by_hand(self, moves, today):
         """{invoice: days} for those of ``moves`` (MOVE_FIELDS read) whose stage was set by

@@ -229,7 +229,7 @@ class CollectionEvent(models.Model):
         paragraphs = {}  # (partner, company id) -> the paragraphs of its note
         for (partner, company_id, kind, detail), moves in zip(entries, invoices, strict=True):
             if detail and not isinstance(detail, Markup):
-                detail = Markup("<p>%s</p>") % detail  # a stage's name
+                detail = plaintext2html(detail)  # a stage's name
             paragraphs.setdefault((partner, company_id), []).append(
                 # The event's note is HTML paragraphs already.
                 Markup("<p><b>%s</b></p>%s<p>%s</p>")

@@ -41,7 +41,9 @@ class CollectionNextAction(models.AbstractModel):
                 and ladder.mails(stage)
                 and not move.commercial_partner_id.collection_no_contact
             ):
-                dates.append(self._collection_next_reminder(move, stage, today, vals))
+                dates.append(
+                    self.env["collection.engine"]._collection_reminder_day(move, stage, today, vals)
+                )
             if stage and (later := ladder.after(stage, amount)):
                 dates.append(today + timedelta(days=max(later.min_days_overdue - days, 1)))
             following = min(filter(None, dates), default=False)
@@ -49,25 +51,10 @@ class CollectionNextAction(models.AbstractModel):
                 writes.setdefault(move, vals)["collection_next_action_date"] = following
 
     @api.model
-    def _collection_next_reminder(self, move, stage, today, vals):
-        """The day of the next overdue reminder of ``move`` on ``stage``, a stage with an
-        email, as _collection_reminder_due decides (``vals``: what is being written on it
-        today); today when one is due already (at the next run); None when none will go."""
-        last = vals.get("collection_last_reminder_date", move.collection_last_reminder_date)
-        if not last:
-            return today
-        if stage.repeat_days:
-            return max(last + timedelta(days=stage.repeat_days), today)
-        stage_date = vals.get("collection_stage_date", move.collection_stage_date)
-        if "collection_last_reminder_date" not in vals and stage_date and last < stage_date:
-            return today  # once on each stage, and not on this one yet
-        return None
-
-    @api.model
-    def _collection_replan(self, moves, today, writes, stages=None):
+    def _collection_replan(self, moves, today, writes):
         """_collection_plan_next_actions for invoices of the current company acted on outside
         the run's placing (a reminder sent now, a stage set by hand, an escalation), as they
-        stand on ``today``; ``stages``: {invoice: its new stage}, when not written yet."""
+        stand on ``today``."""
         engine = self.env["collection.engine"]
         overdue = engine._collection_past_due(moves, today)
         moves = moves.browse([move.id for move in overdue])
@@ -79,6 +66,5 @@ class CollectionNextAction(models.AbstractModel):
         ladder = Ladder(
             self.env["collection.stage"].search([("company_id", "in", moves.company_id.ids)])
         )
-        stages = stages or {}
-        targets = {move: stages.get(move, move.collection_stage_id) for move in moves}
+        targets = {move: move.collection_stage_id for move in moves}
         self._collection_plan_next_actions(targets, placed, ladder, today, writes, force=True)
