@@ -56,6 +56,26 @@ class TestCollectionPause(CollectionCase):
             move.action_collection_resume()
         self.assertFalse(self.events(self.customer, "note").filtered(lambda e: "resumed" in e.note))
 
+    def test_customer_keeps_the_stage_of_its_invoices_on_hold(self):
+        """Invoices collection pauses keep their stage, and weigh on their customer's: a
+        customer whose invoices are all on hold is still on their stage."""
+        called = self._invoice(self.customer, 45)
+        self.run_engine()
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+        with freeze_time(DAY0):
+            self._pause(called, "action_collection_hold", hold_until=DAY0 + timedelta(days=10))
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(called.collection_stage_id, self.stage["call"])
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+        # Another invoice, chased on a lower stage: the customer stays on the firmer one.
+        self._invoice(self.customer, 5)
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+        # An excluded invoice weighs no more.
+        self._pause(called, "action_collection_exclude", reason="Goods returned")
+        self.run_engine(DAY0 + timedelta(days=3))
+        self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
+
     def test_invoice_with_payment_blocked_is_left_alone(self):
         blocked = self._invoice(self.customer, 10)
         blocked.action_toggle_block_payment()

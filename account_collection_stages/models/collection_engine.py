@@ -421,7 +421,8 @@ class CollectionEngine(models.AbstractModel):
                 )
 
         # Partners' own stage: the most advanced one among their overdue invoices.
-        for stage, group in self._group_partners(partners, partner_stage).items():
+        shown_stages = self._collection_customer_stages(partners, today, ladder, partner_stage)
+        for stage, group in self._group_partners(partners, shown_stages).items():
             # Not tracked either (the invoices' stages are).
             group.with_context(mail_notrack=True).write(
                 {"collection_stage_id": stage.id if stage else False}
@@ -743,6 +744,32 @@ class CollectionEngine(models.AbstractModel):
             finance_charge=finance_charge(charges, moves),
         )
         return vals
+
+    def _collection_customer_stages(self, partners, today, ladder, chased):
+        """{customer: its stage} for the batch: the firmest stage among its invoices past due,
+        those chased today (``chased``: {customer: the firmest of their stages}) and those
+        collection pauses (on hold, promised, disputed, in a payment plan), which keep their
+        stage meanwhile. Not those of an excluded invoice or customer."""
+        stages = dict(chased)
+        for partner, stage in self.env["account.move"]._read_group(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("commercial_partner_id", "in", partners.ids),
+                ("collection_stage_id", "!=", False),
+                ("collection_excluded", "=", False),
+                "|",
+                "|",
+                ("collection_hold_until", ">", today),
+                ("collection_disputed", "=", True),
+                ("collection_plan_id", "!=", False),
+                ("commercial_partner_id.collection_excluded", "=", False),
+                ("line_ids", "any", past_due_invoice_line_domain(today)),
+            ],
+            ["commercial_partner_id", "collection_stage_id"],
+        ):
+            if partner not in stages or ladder.key(stage) > ladder.key(stages[partner]):
+                stages[partner] = stage
+        return stages
 
     @api.model
     def _group_partners(self, partners, partner_stage):
