@@ -132,7 +132,9 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
         self.assertFalse(self.reminders(broken))
         self.assertFalse(self.queued_mails(broken))
-        self.assertFalse(broken.collection_stage_id, "nothing of the failed customer is kept")
+        # Processed again without its reminder: its invoice is on its stage, still due for one.
+        self.assertEqual(broken.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(broken.invoice_ids.collection_last_reminder_date)
         # A run again the same day goes on without it; once the report is mended, the next
         # day's run reminds that customer, and only that one.
         self.run_engine()
@@ -141,6 +143,47 @@ class TestCollectionBatches(CollectionCase):
         for customer in self.customers:
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
+
+    def test_customer_whose_reminder_fails_still_gets_its_call(self):
+        late = self.customers[1]
+        self._invoice(late, 45)
+        logs = self.run_failing(lambda reminder, moves: late in moves.commercial_partner_id)
+        self.assertEqual(len(logs), 1)
+        self.assertIn("without its reminders", logs[0])
+        self.assertFalse(self.reminders(late))
+        self.assertEqual(late.collection_stage_id, self.stage["call"])
+        self.assertEqual(len(self.collection_activities(late)), 1)
+        # The report mended, the next day's run sends the reminder, and no second call.
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(len(self.reminders(late)), 1)
+        self.assertEqual(self.reminders(late).stage_id, self.stage["call"])
+        self.assertEqual(len(self.collection_activities(late)), 1)
+
+    def test_customer_failing_without_its_reminders_keeps_nothing(self):
+        broken = self.customers[2]
+        schedule = type(self.env["collection.activity.scheduler"])._collection_schedule_activities
+
+        def failing(scheduler, partner_stage, moves_by_partner, *args):
+            if broken in moves_by_partner:
+                raise UserError("The activity cannot be scheduled.")
+            return schedule(scheduler, partner_stage, moves_by_partner, *args)
+
+        Scheduler = (
+            "odoo.addons.account_collection_stages.models.collection_activity_scheduler."
+            "CollectionActivityScheduler"
+        )
+        with (
+            patch(f"{Scheduler}._collection_schedule_activities", failing),
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
+        ):
+            self.run_engine(failures_expected=True)
+        self.assertEqual(len(logs.output), 2)
+        self.assertIn("without its reminders too", logs.output[1])
+        self.assertFalse(self.events(broken), "nothing of the failed customer is kept")
+        self.assertFalse(broken.invoice_ids.collection_stage_id)
+        self.assertEqual(broken.collection_checked_date, DAY0)
+        for customer in self.customers - broken:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
 
     def test_customer_timing_out_does_not_hold_up_the_others(self):
         """A database error that no retry mends (a statement cancelled by the server's time
@@ -193,9 +236,9 @@ class TestCollectionBatches(CollectionCase):
         process = type(self.env["collection.engine"])._collection_process
         batches = []
 
-        def conflicting(engine, partners, today):
+        def conflicting(engine, partners, today, remind=True):
             batches.append(partners)
-            process(engine, partners, today)
+            process(engine, partners, today, remind)
             if len(batches) == 2:
                 raise SerializationFailure("could not serialize access due to concurrent update")
 

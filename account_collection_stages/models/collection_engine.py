@@ -286,45 +286,58 @@ class CollectionEngine(models.AbstractModel):
         return domain
 
     # ------------------------------------------------------------ one batch
-    def _collection_process_safely(self, partners, today):
+    def _collection_process_safely(self, partners, today, remind=True):
         """Process a batch; if it fails, process each half of it the same way, so that one
         customer's problem (an invoice whose PDF cannot be rendered, say) does not hold up the
-        others. Nothing of a customer that fails is kept but its checked date: the next day's
-        run tries it again, and a run again the same day (after the time budget, say) goes on
-        with the others instead of meeting the same failures first.
+        others. A customer that fails is processed again without its reminders: its invoices
+        move along the ladder and its calls are scheduled all the same, and its reminders stay
+        due. Should that fail too, nothing of it is kept but its checked date. Either way the
+        next day's run tries it again, and a run again the same day (after the time budget,
+        say) goes on with the others instead of meeting the same failures first.
         Returns the customers that failed."""
         try:
             with self.env.cr.savepoint():
-                self._collection_process(partners, today)
+                self._collection_process(partners, today, remind)
             return partners.browse()
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # a concurrent update: the batch is done again (see _collection_run)
         except Exception:
             if len(partners) == 1:
                 _logger.exception(
-                    "Collection run: customer %s (id %s) of %s failed; retried tomorrow",
+                    "Collection run: customer %s (id %s) of %s failed; processed again "
+                    "without its reminders, which are retried tomorrow"
+                    if remind
+                    else "Collection run: customer %s (id %s) of %s failed without its "
+                    "reminders too; retried tomorrow",
                     partners.display_name,
                     partners.id,
                     self.env.company.name,
                 )
-                partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
+                if remind:
+                    self._collection_process_safely(partners, today, remind=False)
+                else:
+                    partners.with_context(mail_notrack=True).write(
+                        {"collection_checked_date": today}
+                    )
                 return partners
         half = len(partners) // 2
         return self._collection_process_safely(
-            partners[:half], today
-        ) | self._collection_process_safely(partners[half:], today)
+            partners[:half], today, remind
+        ) | self._collection_process_safely(partners[half:], today, remind)
 
-    def _collection_process(self, partners, today):
-        """Decide and act for a batch of commercial partners of the current company."""
-        events = self._collection_decide(partners, today)
+    def _collection_process(self, partners, today, remind=True):
+        """Decide and act for a batch of commercial partners of the current company; without
+        ``remind``, no reminder is sent nor booked: they stay due."""
+        events = self._collection_decide(partners, today, remind)
         self.env["collection.reminder"]._collection_send_reminders(
             events.filtered(lambda e: e.kind == "reminder")
         )
         # Not a tracked field: mail_notrack spares reading every tracked field of the batch.
         partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
 
-    def _collection_decide(self, partners, today):
-        """Set-based part of the run: stages, reminder bookkeeping, activities and events.
+    def _collection_decide(self, partners, today, remind=True):
+        """Set-based part of the run: stages, reminder bookkeeping, activities and events;
+        the reminders only with ``remind``.
 
         Returns the collection events created; the reminders among them still have to be sent.
         """
@@ -370,7 +383,7 @@ class CollectionEngine(models.AbstractModel):
         credit_parts = {}  # partner -> the credit that pays each of its invoices
         for partner, moves in moves_by_partner.items():
             parts = credit_parts[partner] = credits[partner].split(moves, overdue)
-            contact = not partner.collection_no_contact
+            contact = remind and not partner.collection_no_contact
             firmest = None
             # An invoice the customer's credits pay stays where it is, and neither reminds
             # nor weighs on the customer's stage.
