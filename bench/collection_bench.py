@@ -642,6 +642,21 @@ def record_counts(env):
     }
 
 
+@contextmanager
+def engine_errors():
+    """The errors the engine logs meanwhile (the customers it fails on, which it goes on
+    past): a run with some measures something else than the engine's work."""
+    errors = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = errors.append
+    logger = logging.getLogger(f"odoo.addons.{ADDON}.models.collection_engine")
+    logger.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        logger.removeHandler(handler)
+
+
 def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
     """``_cron_collection_run`` once, with its two phases measured."""
     Engine, Reminder = type(env["collection.engine"]), type(env["collection.reminder"])
@@ -653,13 +668,13 @@ def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
     meters = {name: Meter() for name in ("decide", "mail_pdf", "mail_stub", "pdf", "run")}
     state = {"pdf_left": pdf_emails, "stub": False}
 
-    def measured_decide(self, partners, today):
+    def measured_decide(self, partners, today, *args):
         meter = meters["decide"]
         with meter.measure(self.env.cr), queries.recording("decide"):
             if profiler:
                 profiler.enable()
             try:
-                events = decide(self, partners, today)
+                events = decide(self, partners, today, *args)
                 self.env.flush_all()
             finally:
                 if profiler:
@@ -699,9 +714,12 @@ def run_engine(env, results, pdf_emails, queries, profiler=None, mail=True):
         patch.object(Engine, "_collection_decide", measured_decide),
         patch.object(Reminder, "_collection_send_reminders", measured_send),
         patch.object(Reminder, "_collection_invoice_documents", measured_documents),
+        engine_errors() as errors,
         meters["run"].measure(env.cr),
     ):
         env["collection.engine"]._cron_collection_run()
+    if errors:
+        sys.exit(f"error: the run failed on customers ({len(errors)} errors logged above)")
     results["phases"] = {name: meter.as_dict() for name, meter in meters.items()}
     return meters
 
