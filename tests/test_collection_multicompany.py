@@ -306,6 +306,29 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertIn(self.company_2, user.company_ids)
         self.assertTrue(user.has_group(f"{MODULE}.group_collection_manager"))
 
+    def test_work_goes_to_a_collection_user_when_the_company_has_no_manager(self):
+        """A company with no collection manager, default collector or administrator of its
+        own: its call goes to one of its collection users, not to the run's user."""
+        clerk = new_test_user(
+            self.env,
+            "clerk.two",
+            groups="account.group_account_invoice",
+            company_id=self.company_2.id,
+            company_ids=[self.company_2.id],
+        )
+        move = self._invoice(self.customer, 15, company=self.company_2, post=False)
+        move.invoice_user_id = False  # no salesperson either
+        move.action_post()
+        # Its only manager leaves it.
+        self.env.user.company_ids -= self.company_2
+        self.run_engine()
+        call = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)])
+        )
+        self.assertEqual(call.user_id, clerk)
+
     def test_each_company_judges_the_customer_by_its_own_invoices(self):
         on_time = self._invoice(self.customer, 100)
         late = self._invoice(self.customer, 150, company=self.company_2)

@@ -259,12 +259,24 @@ class CollectionActivityScheduler(models.AbstractModel):
     @api.model
     def _collection_default_responsible(self):
         """The company's default collection responsible, else the administrator, else one of
-        its collection managers: the first of them who works for the company."""
+        its collection managers, else one of its collection users: the first of them who
+        works for the company (the current user when nobody does)."""
         company = self.env.company
+        collection_users = self.env.ref("account_collection_stages.group_collection_user")
         return (
             self._collection_workers(company.collection_default_user_id)
             or self._collection_workers(self.env.ref("base.user_admin", raise_if_not_found=False))
-            or company._collection_manager()
+            or self._collection_workers(company._collection_manager())
+            or self.env["res.users"].search(
+                [
+                    ("groups_id", "in", collection_users.id),
+                    ("company_ids", "in", company.id),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+            or self.env.user
         )
 
     @api.model
