@@ -220,6 +220,16 @@ class AccountMove(models.Model):
             ["commercial_partner_id"],
             where="collection_stage_id IS NOT NULL",
         )
+        # Of those, the few collection pauses (on hold, disputed, in a payment plan), which
+        # weigh on their customer's stage all the same.
+        create_index(
+            self.env.cr,
+            "account_move_collection_paused_partner_index",
+            self._table,
+            ["commercial_partner_id"],
+            where="collection_stage_id IS NOT NULL AND (collection_hold_until IS NOT NULL "
+            "OR collection_disputed OR collection_plan_id IS NOT NULL)",
+        )
 
     @api.model
     def _read_group_collection_stage_ids(self, stages, domain):
