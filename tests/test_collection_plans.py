@@ -90,8 +90,11 @@ class TestCollectionPlans(CollectionCase):
 
     def test_good_customer_plan_is_active_at_once_and_emailed(self):
         self.rate(self.customer, "good")
-        plan = self.plan(installment_count=2)
-        plan.action_confirm()
+        # Made on the day it is confirmed, whatever the draft said.
+        plan = self.plan(installment_count=2, date=DAY0 - timedelta(days=60))
+        with freeze_time(DAY0):
+            plan.action_confirm()
+        self.assertEqual(plan.date, DAY0)
         self.assertEqual(plan.state, "active")
         self.assertEqual(self.move.collection_plan_id, plan)
         email = plan.message_ids.filtered(lambda m: m.message_type == "comment")
@@ -166,6 +169,9 @@ class TestCollectionPlans(CollectionCase):
                     )
                 with self.assertRaisesRegex(UserError, "cannot be changed"):
                     plan.line_ids[-1].with_user(clerk).date = DAY0 + timedelta(days=400)
+                # Nor by dating it earlier, so that older payments pay its installments.
+                with self.assertRaisesRegex(UserError, "cannot be changed"):
+                    plan.with_user(clerk).date = DAY0 - timedelta(days=60)
                 with self.assertRaisesRegex(UserError, "cannot be changed"):
                     plan.line_ids[-1].with_user(clerk).unlink()
                 draft = self.plan(moves=self._invoice(self.customer, 40))

@@ -18,6 +18,7 @@ TERMS = {
     "company_id",
     "move_ids",
     "amount_total",
+    "date",
     "down_payment",
     "installment_count",
     "interval",
@@ -284,6 +285,8 @@ class CollectionPaymentPlan(models.Model):
             total = plan._check_plan()
             plan.write(
                 {
+                    # Made the day its total is: payments from then on pay its installments.
+                    "date": plan.company_id._collection_today(),
                     "amount_total": total,
                     "line_ids": [Command.clear()]
                     + [Command.create(vals) for vals in plan._schedule(total)],
