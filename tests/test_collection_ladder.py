@@ -122,6 +122,7 @@ class TestCollectionLadder(CollectionCase):
         with freeze_time(DAY0 + timedelta(days=1)):
             move.collection_stage_id = self.stage["negotiation"]
         self.assertEqual(move.collection_stage_date, DAY0 + timedelta(days=1))
+        self.assertEqual(move.collection_last_action_date, DAY0 + timedelta(days=1))
         change = self.events(self.customer, "stage_change").filtered(
             lambda e: e.stage_id == self.stage["negotiation"]
         )

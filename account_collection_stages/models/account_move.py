@@ -114,7 +114,7 @@ class AccountMove(models.Model):
         string="Last collection action",
         copy=False,
         readonly=True,
-        help="The last day the invoice got an overdue reminder, or a new stage from the daily run.",
+        help="The last day the invoice got an overdue reminder or a new stage.",
         groups="base.group_user",
     )
     collection_last_reminder_date = fields.Date(
@@ -344,12 +344,11 @@ class AccountMove(models.Model):
         for company, moves in self.grouped("company_id").items():
             # Dated on the company's day: the daily run counts days on the stage from it.
             today = company._collection_today()
-            moves.sudo().write(
-                {
-                    "collection_stage_date": today if stage else False,
-                    "collection_stage_manual": bool(stage),
-                }
-            )
+            vals = {"collection_stage_date": today if stage else False}
+            if stage:
+                # A new stage is a collection action, as the daily run's are.
+                vals["collection_last_action_date"] = today
+            moves.sudo().write({**vals, "collection_stage_manual": bool(stage)})
             writes = {}
             self.env["collection.next.action"].sudo().with_company(company)._collection_replan(
                 moves.sudo(), today, writes
