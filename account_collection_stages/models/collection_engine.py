@@ -73,7 +73,8 @@ class CollectionEngine(models.AbstractModel):
     the finished batches and the next run does only the rest: nobody gets an email twice.
 
     It decides; collection.promise.check judges the promises to pay, collection.reminder emails
-    the reminders, and collection.activity.scheduler schedules the activities.
+    the reminders, collection.activity.scheduler schedules the activities, and
+    collection.next.action dates each invoice's next action.
     """
 
     _name = "collection.engine"
@@ -294,7 +295,7 @@ class CollectionEngine(models.AbstractModel):
         due. Should that fail too, nothing of it is kept but its checked date. Either way the
         next day's run tries it again, and a run again the same day (after the time budget,
         say) goes on with the others instead of meeting the same failures first.
-        Returns the customers that failed."""
+        Returns the customers that failed, with their reminders at least."""
         try:
             with self.env.cr.savepoint():
                 self._collection_process(partners, today, remind)
@@ -433,7 +434,8 @@ class CollectionEngine(models.AbstractModel):
                     )
                 )
 
-        # Partners' own stage: the most advanced one among their overdue invoices.
+        # Partners' own stage: the firmest among their invoices chased today and those
+        # collection pauses.
         shown_stages = self._collection_customer_stages(partners, today, ladder, partner_stage)
         for stage, group in self._group_partners(partners, shown_stages).items():
             # Not tracked either (the invoices' stages are).

@@ -37,7 +37,8 @@ class ResCompany(models.Model):
         string="Default collection responsible",
         domain=[("share", "=", False)],
         help="Gets the collection activities of customers that have neither a collection "
-        "responsible nor a salesperson on their invoices.",
+        "responsible nor a salesperson on their invoices, or none who can act on this "
+        "company's invoices.",
     )
 
     collection_contact_rules = fields.Selection(

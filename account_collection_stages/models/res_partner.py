@@ -42,7 +42,9 @@ class ResPartner(models.Model):
         string="Collection stage",
         company_dependent=True,
         readonly=True,
-        help="The most advanced stage among the customer's open overdue invoices.",
+        help="The firmest stage among the customer's overdue invoices in this company, chased or "
+        "paused (on hold, promised, disputed, in a payment plan). Excluded invoices do not "
+        "count, nor those its unapplied credits pay.",
         groups="base.group_user",
     )
     collection_overdue_amount = fields.Monetary(
