@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 NOON = datetime.combine(DAY0, datetime.min.time()) + timedelta(hours=12)
 
@@ -26,6 +26,21 @@ class TestCollectionRoles(CollectionCase):
         wizard = self.env[action["res_model"]].with_user(self.clerk).browse(action["res_id"])
         wizard.write(values)
         return wizard.action_confirm()
+
+    def test_collection_rights_alone_open_the_customer_form(self):
+        """Collections: User given to an employee without invoicing rights, who cannot read
+        invoices: the customer form opens, without the collection page it could not show."""
+        self._invoice(self.customer, 40)
+        self.run_engine()
+        employee = new_test_user(
+            self.env, "collector_only", groups=f"base.group_user,{MODULE}.group_collection_user"
+        )
+        form = Form(self.customer.with_user(employee))
+        self.assertEqual(form.name, self.customer.name)
+        self.assertNotIn("collection_overdue_amount", form._view["fields"])
+        # A Billing user sees it.
+        form = Form(self.customer.with_user(self.clerk))
+        self.assertEqual(form.collection_overdue_amount, 1000.0)
 
     def test_the_history_is_written_by_the_collection_actions_only(self):
         move = self._invoice(self.customer, 40)
