@@ -288,6 +288,25 @@ class TestCollectionMultiCompany(CollectionCase):
         own = self.reminders(self.customer) - other
         own.mail_message_id.attachment_ids.with_user(clerk).check("read")
 
+    def test_users_see_only_their_companies_activities(self):
+        """The other company's call on a customer they share, with its note of amounts due,
+        is hidden from the clerk, who can neither cancel it."""
+        self._invoice(self.customer, 40)
+        self._invoice(self.customer, 40, company=self.company_2)
+        self.run_engine()
+        calls = self.collection_activities(self.customer)
+        self.assertEqual(calls.collection_company_id, self.company_1 | self.company_2)
+        other = calls.filtered(lambda a: a.collection_company_id == self.company_2)
+        # Who may edit contacts, as Odoo's employees may by default.
+        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk.groups_id |= self.env.ref("base.group_partner_manager")
+        seen = self.env["mail.activity"].with_user(clerk).search([("id", "in", calls.ids)])
+        self.assertEqual(seen, calls - other)
+        self.assertEqual(self.customer.with_user(clerk).activity_ids, calls - other)
+        with self.assertRaises(AccessError):
+            other.with_user(clerk).unlink()
+        self.assertTrue(other.exists())
+
     def test_work_goes_to_users_of_the_company(self):
         """Set to users of the first company only, the second company's collection responsible
         and default collector are passed over: its call goes to one of its collection
