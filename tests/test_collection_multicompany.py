@@ -290,7 +290,7 @@ class TestCollectionMultiCompany(CollectionCase):
 
     def test_users_see_only_their_companies_activities(self):
         """The other company's call on a customer they share, with its note of amounts due,
-        is hidden from the clerk, who can neither cancel it."""
+        is hidden from the clerk, who can neither delete it; not from its assignee."""
         self._invoice(self.customer, 40)
         self._invoice(self.customer, 40, company=self.company_2)
         self.run_engine()
@@ -306,6 +306,21 @@ class TestCollectionMultiCompany(CollectionCase):
         with self.assertRaises(AccessError):
             other.with_user(clerk).unlink()
         self.assertTrue(other.exists())
+        # Its assignee sees it whatever companies are selected.
+        collector = new_test_user(
+            self.env,
+            "collector.both",
+            groups="account.group_account_invoice",
+            company_id=self.company_1.id,
+            company_ids=[self.company_1.id, self.company_2.id],
+        )
+        other.user_id = collector
+        activities = (
+            self.env["mail.activity"]
+            .with_user(collector)
+            .with_context(allowed_company_ids=self.company_1.ids)
+        )
+        self.assertIn(other, activities.search([("id", "in", calls.ids)]))
 
     def test_work_goes_to_users_of_the_company(self):
         """Set to users of the first company only, the second company's collection responsible
