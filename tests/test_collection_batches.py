@@ -149,7 +149,7 @@ class TestCollectionBatches(CollectionCase):
         self._invoice(late, 45)
         logs = self.run_failing(lambda reminder, moves: late in moves.commercial_partner_id)
         self.assertEqual(len(logs), 1)
-        self.assertIn("without its reminders", logs[0])
+        self.assertIn("reminders of customer Deco Addict", logs[0])
         self.assertFalse(self.reminders(late))
         self.assertEqual(late.collection_stage_id, self.stage["call"])
         self.assertEqual(len(self.collection_activities(late)), 1)
@@ -159,7 +159,7 @@ class TestCollectionBatches(CollectionCase):
         self.assertEqual(self.reminders(late).stage_id, self.stage["call"])
         self.assertEqual(len(self.collection_activities(late)), 1)
 
-    def test_customer_failing_without_its_reminders_keeps_nothing(self):
+    def test_customer_failing_to_decide_keeps_nothing(self):
         broken = self.customers[2]
         schedule = type(self.env["collection.activity.scheduler"])._collection_schedule_activities
 
@@ -177,8 +177,10 @@ class TestCollectionBatches(CollectionCase):
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
             self.run_engine(failures_expected=True)
-        self.assertEqual(len(logs.output), 2)
-        self.assertIn("without its reminders too", logs.output[1])
+        # Not tried again without its reminders, in vain.
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn("customer Gemini Furniture", logs.output[0])
+        self.assertNotIn("reminders", logs.output[0].splitlines()[0])
         self.assertFalse(self.events(broken), "nothing of the failed customer is kept")
         self.assertFalse(broken.invoice_ids.collection_stage_id)
         self.assertEqual(broken.collection_checked_date, DAY0)

@@ -23,6 +23,11 @@ _logger = logging.getLogger(__name__)
 
 NO_VALUES = MappingProxyType({})
 
+
+class ReminderFailed(Exception):
+    """Sending a batch's reminders failed; what the run decided for it did not."""
+
+
 # Fields of the overdue invoices the run reads.
 MOVE_FIELDS = [
     "name",
@@ -290,31 +295,31 @@ class CollectionEngine(models.AbstractModel):
     def _collection_process_safely(self, partners, today, remind=True):
         """Process a batch; if it fails, process each half of it the same way, so that one
         customer's problem (an invoice whose PDF cannot be rendered, say) does not hold up the
-        others. A customer that fails is processed again without its reminders: its invoices
+        others. A customer whose reminders fail is processed again without them: its invoices
         move along the ladder and its calls are scheduled all the same, and its reminders stay
-        due. Should that fail too, nothing of it is kept but its checked date. Either way the
-        next day's run tries it again, and a run again the same day (after the time budget,
-        say) goes on with the others instead of meeting the same failures first.
-        Returns the customers that failed, with their reminders at least."""
+        due. Of a customer that fails otherwise, nothing is kept but its checked date. Either
+        way the next day's run tries it again, and a run again the same day (after the time
+        budget, say) goes on with the others instead of meeting the same failures first.
+        Returns the customers that failed, if only their reminders."""
         try:
             with self.env.cr.savepoint():
                 self._collection_process(partners, today, remind)
             return partners.browse()
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # a concurrent update: the batch is done again (see _collection_run)
-        except Exception:
+        except Exception as error:
             if len(partners) == 1:
+                again = remind and isinstance(error, ReminderFailed)
                 _logger.exception(
-                    "Collection run: customer %s (id %s) of %s failed; processed again "
-                    "without its reminders, which are retried tomorrow"
-                    if remind
-                    else "Collection run: customer %s (id %s) of %s failed without its "
-                    "reminders too; retried tomorrow",
+                    "Collection run: the reminders of customer %s (id %s) of %s failed; "
+                    "processed again without them, which are retried tomorrow"
+                    if again
+                    else "Collection run: customer %s (id %s) of %s failed; retried tomorrow",
                     partners.display_name,
                     partners.id,
                     self.env.company.name,
                 )
-                if remind:
+                if again:
                     self._collection_process_safely(partners, today, remind=False)
                 else:
                     partners.with_context(mail_notrack=True).write(
@@ -330,9 +335,14 @@ class CollectionEngine(models.AbstractModel):
         """Decide and act for a batch of commercial partners of the current company; without
         ``remind``, no reminder is sent nor booked: they stay due."""
         events = self._collection_decide(partners, today, remind)
-        self.env["collection.reminder"]._collection_send_reminders(
-            events.filtered(lambda e: e.kind == "reminder")
-        )
+        try:
+            self.env["collection.reminder"]._collection_send_reminders(
+                events.filtered(lambda e: e.kind == "reminder")
+            )
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as error:
+            raise ReminderFailed(error) from error
         # Not a tracked field: mail_notrack spares reading every tracked field of the batch.
         partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
 
