@@ -44,7 +44,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="The firmest stage among the customer's overdue invoices in this company, chased or "
         "paused (on hold, promised, disputed, in a payment plan). Excluded invoices do not "
-        "count, nor those its unapplied credits pay.",
+        "count, nor those not chased because its unapplied credits pay them.",
         groups="base.group_user",
     )
     collection_overdue_amount = fields.Monetary(
