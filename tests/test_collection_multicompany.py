@@ -290,7 +290,7 @@ class TestCollectionMultiCompany(CollectionCase):
 
     def test_users_see_only_their_companies_activities(self):
         """The other company's call on a customer they share, with its note of amounts due,
-        is hidden from the clerk, who can neither delete it; not from its assignee."""
+        is hidden from the clerk, who can neither edit nor delete it; not from its assignee."""
         self._invoice(self.customer, 40)
         self._invoice(self.customer, 40, company=self.company_2)
         self.run_engine()
@@ -306,6 +306,9 @@ class TestCollectionMultiCompany(CollectionCase):
         with self.assertRaises(AccessError):
             other.with_user(clerk).unlink()
         self.assertTrue(other.exists())
+        with self.assertRaises(AccessError):
+            other.with_user(clerk).write({"note": "Nothing to say"})
+        self.assertNotEqual(str(other.note), "<p>Nothing to say</p>")
         # Its assignee sees it whatever companies are selected.
         collector = new_test_user(
             self.env,

@@ -73,6 +73,21 @@ class MailActivity(models.Model):
             self._collection_set_call_company()
         return result
 
+    def _check_access(self, operation):
+        """Odoo lets whoever may edit an activity's document edit or delete the activity,
+        whatever the record rules: not one they may not read, such as another company's
+        collection activity (collection_activity_rule_company)."""
+        result = super()._check_access(operation)
+        if operation not in ("write", "unlink") or not self._ids:
+            return result
+        hidden = self - self._filtered_access("read")
+        if result:
+            hidden -= result[0]
+        if not hidden:
+            return result
+        forbidden = result[0] + hidden if result else hidden
+        return forbidden, lambda: forbidden._make_access_error(operation)
+
     def _collection_set_call_company(self):
         """A Collection call on a customer that no stage scheduled (scheduled by hand) is a
         call of the company it is scheduled in, like those of the daily run and the call
