@@ -479,10 +479,12 @@ class TestCollectionCalls(CollectionCase):
 
     def test_a_promise_about_a_cancelled_invoice_is_superseded(self):
         """Nothing is left to chase of a cancelled invoice: its promise is not broken, nor
-        does it move the invoice on."""
+        does it move the invoice on. Nor is it kept by what the customer paid meanwhile, left
+        for its other invoices."""
         self.run_engine()
         self.call("promise_to_pay", promise_date=DAY0 + timedelta(days=5), promise_amount=1000.0)
         self.move.button_cancel()
+        self._unmatched_payment("inbound", 1000.0, DAY0 + timedelta(days=4))
         self.run_engine(DAY0 + timedelta(days=9))
         self.assertEqual(
             self.events(self.customer, "promise").filtered("promise_state").promise_state,

@@ -101,6 +101,8 @@ class CollectionPromiseCheck(models.AbstractModel):
             lacking = max(promise.promise_amount - self._collection_promise_paid(promise), 0.0)
             if all(move.payment_state in PAID_STATES for move in promise.move_ids):
                 lacking = 0.0  # kept whatever it was paid: it needs none of them
+            elif all(move.state == "cancel" for move in promise.move_ids):
+                lacking = 0.0  # superseded: nothing is owed, the payments are for others
             received[promise] = min(available, lacking)
             if currency.compare_amounts(available, lacking) < 0:
                 continue  # not kept by them: they are left for another promise
