@@ -267,15 +267,7 @@ class CollectionActivityScheduler(models.AbstractModel):
             self._collection_workers(company.collection_default_user_id)
             or self._collection_workers(self.env.ref("base.user_admin", raise_if_not_found=False))
             or self._collection_workers(company._collection_manager())
-            or self.env["res.users"].search(
-                [
-                    ("groups_id", "in", collection_users.id),
-                    ("company_ids", "in", company.id),
-                    ("share", "=", False),
-                ],
-                order="id",
-                limit=1,
-            )
+            or self._collection_workers(collection_users.users.sorted("id"))[:1]
             or self.env.user
         )
 

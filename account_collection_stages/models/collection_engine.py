@@ -455,14 +455,14 @@ class CollectionEngine(models.AbstractModel):
 
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
-        reminded = {}
+        reminded = []
         for partner, moves in reminders.items():
             parts = credit_parts[partner]
             stage = max((targets[move] for move in moves), key=ladder.key)
             vals = self._collection_claim_vals(
                 partner, "reminder", moves, overdue, parts, today, stage, charges
             )
-            reminded.update((move, targets[move]) for move in moves)
+            reminded += moves
             event_vals.append(vals)
         self._collection_book_reminders(reminded, today, writes)
         self.env["collection.next.action"]._collection_plan_next_actions(
