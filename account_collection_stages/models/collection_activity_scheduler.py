@@ -48,22 +48,30 @@ class CollectionActivityScheduler(models.AbstractModel):
                 ("collection_company_id", "=", False),
                 ("activity_category", "=", "phonecall"),
             ],
-            ["res_id", "collection_stage_id", "activity_type_id", "activity_category"],
+            ["res_id", "collection_stage_id", "activity_type_id"],
         ):
             if activity.collection_stage_id:
                 open_kinds.add((activity.res_id, activity.collection_stage_id.kind))
-            if activity.activity_category == "phonecall":
+            # Through the type: activity_category, a related field not stored, would be
+            # computed activity by activity.
+            if activity.activity_type_id.category == "phonecall":
                 open_calls.add((activity.res_id, activity.activity_type_id.id))
+        # Most customers have their stage's activity open already, day after day.
+        waiting = {
+            partner: stage
+            for partner, stage in partner_stage.items()
+            if (partner.id, stage.kind) not in open_kinds
+        }
+        if not waiting:
+            return []
         todo = self.env.ref("mail.mail_activity_data_todo")
         recent_calls = self.env["collection.contact.rules"]._recent_calls(
-            self.env["res.partner"].union(*partner_stage), fields.Datetime.now()
+            self.env["res.partner"].union(*waiting), fields.Datetime.now()
         )
-        last_done = self._collection_last_activities(partner_stage)
+        last_done = self._collection_last_activities(waiting)
         # The customers whose activity is due, and what it is.
         due = []
-        for partner, stage in partner_stage.items():
-            if (partner.id, stage.kind) in open_kinds:
-                continue
+        for partner, stage in waiting.items():
             if self._collection_activity_done_lately(
                 partner, stage, last_done, moves_by_partner[partner], today
             ):
