@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
@@ -47,6 +48,42 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertClaim(self.reminders(self.customer), 1000.0, 0.0, 1000.0)
         with freeze_time(DAY0 + timedelta(days=1)):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.collection_credit_amount, 0.0)
+
+    def test_credit_refunded_by_a_journal_entry_reduces_nothing(self):
+        """A refund paid out by a journal entry written by hand: its receivable line has no
+        due date, and offsets the credit note from the entry's date."""
+        self._invoice(self.customer, 40)
+        self._credit_note(self.customer, 1000.0)
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": DAY0 - timedelta(days=1),
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_receivable"].id,
+                            "partner_id": self.customer.id,
+                            "debit": 1000.0,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data[
+                                "default_journal_bank"
+                            ].default_account_id.id,
+                            "credit": 1000.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        refund.action_post()
+        self.assertFalse(refund.line_ids.filtered("debit").date_maturity)
+        self.run_engine()
+        self.assertClaim(self.reminders(self.customer), 1000.0, 0.0, 1000.0)
+        with freeze_time(DAY0):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_credit_amount, 0.0)
 

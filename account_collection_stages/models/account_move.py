@@ -62,15 +62,20 @@ def payment_line_domain(since):
 def open_non_invoice_line_domain(today):
     """Open receivable lines of anything but customer invoices: credit notes and payments not
     yet applied (in the customer's favour), and what offsets them and is due by ``today`` (a
-    refund paid out to the customer, an opening balance)."""
+    refund paid out to the customer, an opening balance). A line without a due date (a journal
+    entry written by hand) is due on its date, as Odoo's reconciliation takes it."""
     return [
         ("parent_state", "=", "posted"),
         ("account_type", "=", "asset_receivable"),
         ("reconciled", "=", False),
         ("move_id.move_type", "!=", "out_invoice"),
         "|",
+        "|",
         ("amount_residual", "<", 0),
         ("date_maturity", "<=", today),
+        "&",
+        ("date_maturity", "=", False),
+        ("date", "<=", today),
     ]
 
 
