@@ -130,7 +130,8 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="The day of the invoice's next overdue reminder, or of the day it reaches a later "
-        "stage, whichever comes first; empty when neither is planned.",
+        "stage, whichever comes first; empty when neither is planned, and while collection is "
+        "paused for the invoice or the customer's credits pay it.",
         groups="base.group_user",
     )
     collection_reminder_count = fields.Integer(

@@ -468,6 +468,8 @@ class CollectionEngine(models.AbstractModel):
         self.env["collection.next.action"]._collection_plan_next_actions(
             targets, placed, ladder, today, writes
         )
+        for move in self._collection_unplanned(partners, today, overdue, targets):
+            writes.setdefault(move, {})["collection_next_action_date"] = False
         self._collection_write_moves(writes)
 
         # Activities: the call, or a proposal for the firmer stages.
@@ -479,6 +481,32 @@ class CollectionEngine(models.AbstractModel):
 
         self._collection_close_stale_activities(partners, partner_stage, ladder, today)
         return events
+
+    def _collection_unplanned(self, partners, today, overdue, targets):
+        """The batch's invoices dated for a next action that the run no longer plans: those
+        the customers' credits pay (in ``overdue``, not placed in ``targets``), and those
+        collection pauses (on hold, disputed, in a payment plan) or excludes. Once chased
+        again, the run dates them again."""
+        paid_by_credits = [
+            move for move in overdue if move not in targets and move.collection_next_action_date
+        ]
+        paused = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.env.company.id),
+                ("commercial_partner_id", "in", partners.ids),
+                ("collection_next_action_date", "!=", False),
+                "|",
+                "|",
+                "|",
+                "|",
+                ("collection_hold_until", ">", today),
+                ("collection_disputed", "=", True),
+                ("collection_plan_id", "!=", False),
+                ("collection_excluded", "=", True),
+                ("commercial_partner_id.collection_excluded", "=", True),
+            ]
+        )
+        return [*paid_by_credits, *paused]
 
     def _collection_close_stale_activities(self, partners, partner_stage, ladder, today):
         """Close the company's open collection activities that no invoice calls for any more:
