@@ -275,6 +275,48 @@ class TestCollectionBatches(CollectionCase):
             self.assertEqual(len(self.reminders(customer)), 1, customer.name)
             self.assertEqual(len(self.queued_mails(customer)), 1, customer.name)
 
+    def test_concurrent_update_of_a_failed_customer_runs_the_batch_again_soon(self):
+        """The last customer of the first batch fails, and a user edits it meanwhile: writing
+        its checked date meets the update. The run is done again a minute later, as for any
+        concurrent update, instead of failing with no progress kept (the rest then waited
+        for the next day)."""
+        broken = self.customers[1]
+        schedule = type(self.env["collection.activity.scheduler"])._collection_schedule_activities
+
+        def failing(scheduler, partner_stage, moves_by_partner, *args):
+            if broken in moves_by_partner:
+                raise UserError("The activity cannot be scheduled.")
+            return schedule(scheduler, partner_stage, moves_by_partner, *args)
+
+        write_multi = type(self.env["res.partner"])._write_multi
+        conflicts = []
+
+        def conflicting(partners, vals_list):
+            if partners == broken and not conflicts:
+                conflicts.append(partners)
+                raise SerializationFailure("could not serialize access due to concurrent update")
+            return write_multi(partners, vals_list)
+
+        Scheduler = (
+            "odoo.addons.account_collection_stages.models.collection_activity_scheduler."
+            "CollectionActivityScheduler"
+        )
+        cron = self.cron
+        cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with (
+            freeze_time(DAY0),
+            self.committing(),
+            patch(f"{Scheduler}._collection_schedule_activities", failing),
+            patch.object(type(self.env["res.partner"]), "_write_multi", conflicting),
+            self.assertLogs(ENGINE_LOGGER, "WARNING") as logs,
+        ):
+            self.env["collection.engine"]._collection_run(commit=True)
+        self.assertTrue(conflicts)
+        self.assertIn("met a concurrent update", logs.output[-1])
+        trigger = cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(trigger.call_at, datetime.combine(DAY0, time(0, 1)))
+        self.assertFalse(self.events(self.customers[0]), "the batch is done again")
+
     def test_concurrent_update_while_telling_users_tells_them_a_minute_later(self):
         self.customer.collection_responsible_id = new_test_user(
             self.env, login="collector", groups="account.group_account_invoice"

@@ -122,6 +122,9 @@ class CollectionEngine(models.AbstractModel):
                 partners = company_engine.env["res.partner"].browse(batch_ids)
                 try:
                     failed = company_engine._collection_process_safely(partners, today)
+                    # What is still pending (a failed customer's checked date) is written
+                    # here, where a concurrent update is caught, not at the commit.
+                    self.env.flush_all()
                 except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     if not commit:
                         raise
