@@ -274,6 +274,17 @@ class TestCollectionPlans(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=31))
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_a_plan_broken_by_a_run_gone_past_midnight_is_dated_on_the_runs_day(self):
+        self.run_engine()
+        self.rate(self.customer, "good")
+        plan = self.plan(moves=self.move, installment_count=2)
+        plan.action_confirm()
+        with freeze_time(DAY0 + timedelta(days=8, minutes=5)):
+            plan._collection_check_schedule(DAY0 + timedelta(days=7))
+        self.assertEqual(plan.state, "broken")
+        broken = self.events(self.customer, "plan").filtered(lambda e: "broken" in str(e.note))
+        self.assertEqual(broken.date, DAY0 + timedelta(days=7))
+
     def test_an_installment_paid_and_not_matched_yet_keeps_the_plan(self):
         """The customer pays the first installment on time; the payment is recorded, not
         matched with the invoice yet: the plan is not broken. A refund paid out takes it

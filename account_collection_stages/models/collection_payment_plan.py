@@ -505,6 +505,7 @@ class CollectionPaymentPlan(models.Model):
                         "kind": "plan",
                         "move_ids": [Command.set(plan.move_ids.ids)],
                         "company_id": plan.company_id.id,
+                        "date": today,  # the run's day, past midnight too
                         "note": self.env._("Payment plan broken: an installment is unpaid."),
                     }
                 )._collection_log_on_partner()
