@@ -63,7 +63,7 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 from contextlib import closing, contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -779,7 +779,7 @@ def measure_on(env, args, results, report_url):
     cr.commit()
 
     domain = open_invoice_domain(env)
-    today = fields.Date.context_today(env.company)
+    today = env.company._collection_today()  # the run's day
     Move = env["account.move"]
     results.update(
         today=str(today),
@@ -864,7 +864,9 @@ def measure_on(env, args, results, report_url):
     if args.top_queries:
         thread.query_hooks = [*getattr(thread, "query_hooks", ()), next_queries.hook]
     try:
-        with freezegun.freeze_time(today + timedelta(days=1), tick=True):
+        # At noon UTC: the next day in the company's time zone, whichever it is.
+        next_day_noon = datetime(today.year, today.month, today.day, 12) + timedelta(days=1)
+        with freezegun.freeze_time(next_day_noon, tick=True):
             run_engine(env, next_day, 0, next_queries, profiler, mail=not args.no_mail)
     finally:
         if args.top_queries:

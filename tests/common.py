@@ -24,6 +24,9 @@ class CollectionCase(AccountTestInvoicingCommon):
         cls.ladder = cls.env["collection.stage"].search([("company_id", "=", cls.env.company.id)])
         cls.stage = {stage.kind: stage for stage in cls.ladder}
         cls.env.company.email = "billing@company.example.com"
+        # The days of the tests are UTC's (a company with no time zone of its own would count
+        # those of its country, here the United States).
+        cls.env.company.partner_id.tz = "UTC"
         cls.customer = cls._customer("Azure Interior")
 
     @classmethod

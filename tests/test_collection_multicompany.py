@@ -83,6 +83,27 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(move_2.collection_stage_id, self.stage_2["reminder"])
         self.assertEqual(len(self.reminders(self.customer)), 2)
 
+    def test_a_company_without_time_zone_counts_days_in_its_address_zone(self):
+        """No time zone set: the company counts its days in its state's, here California's,
+        whatever the user's, and the scheduled run's (UTC)."""
+        self.assertFalse(self.company_2.partner_id.tz)
+        self.company_2.write(
+            {
+                "country_id": self.env.ref("base.us").id,
+                "state_id": self.env.ref("base.state_us_5").id,  # California
+            }
+        )
+        move = self._invoice(self.customer, 1, company=self.company_2)
+        # 03:00 UTC, the run's default hour: the evening of the due date in California.
+        self.run_engine(datetime.combine(DAY0, time(3)))
+        self.assertFalse(move.collection_stage_id)
+        with freeze_time(datetime.combine(DAY0, time(3))):
+            self.env.user.tz = "Europe/Rome"
+            self.env.invalidate_all()
+            self.assertFalse(move.collection_overdue)
+        self.run_engine(datetime.combine(DAY0, time(9)))
+        self.assertEqual(move.collection_stage_id, self.stage_2["reminder"])
+
     def test_actions_by_hand_are_dated_on_the_company_day(self):
         self.company_2.partner_id.tz = "America/New_York"
         move = self._invoice(self.customer, 5, company=self.company_2)

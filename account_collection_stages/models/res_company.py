@@ -129,10 +129,18 @@ class ResCompany(models.Model):
         return (preferred or managers)[:1] or self.env.user
 
     def _collection_tz(self):
-        """The company's time zone, its address's (as Odoo's purchase and stock take it); the
-        user's when it has none."""
+        """The company's time zone: its address's (as Odoo's purchase and stock take it); when
+        it has none, that of its address's state or country (the first listed of a country that
+        spans several: New York's for the United States), so that the run, in UTC, and its users
+        count the same days; else the user's."""
         self.ensure_one()
-        return self.sudo().partner_id.tz or self.env.context.get("tz") or self.env.user.tz
+        partner = self.sudo().partner_id
+        if partner.tz:
+            return partner.tz
+        zones, place = self.env["collection.contact.rules"]._partner_zones(partner)
+        if place:
+            return zones[0].zone
+        return self.env.context.get("tz") or self.env.user.tz
 
     def _collection_today(self, timestamp=None):
         """Today (or the day of ``timestamp``, a UTC datetime) in the company's time zone: the

@@ -24,7 +24,8 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         string="Time zone",
         help="The daily collection run counts days overdue in this time zone, and collection "
-        "actions by hand are dated in it (when empty: UTC for the run, the user's otherwise).",
+        "actions by hand are dated in it. When empty: the time zone of the company address's "
+        "state or country; for an address with neither, UTC for the run, the user's otherwise.",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
