@@ -310,6 +310,20 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(held.collection_stage_id, self.stage["call"])
         self.assertEqual(held.collection_next_action_date, DAY0 + timedelta(days=50))
 
+    def test_next_reminder_on_the_last_stage_is_dated_again_after_a_hold(self):
+        """A ladder whose last stage emails: the hold over, the invoice's next reminder is
+        dated again, though no stage follows and none is due that day."""
+        (self.ladder - self.stage["reminder"]).active = False
+        move = self._invoice(self.customer, 10)
+        self.run_engine()
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=30))
+        move.collection_hold_until = DAY0 + timedelta(days=5)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(move.collection_next_action_date)
+        self.run_engine(DAY0 + timedelta(days=5))
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=30))
+
     def test_invoice_with_no_next_action_is_dated_by_the_run(self):
         """As an invoice reminded before next actions counted the stages: on Call, with no
         date, it gets one the next day, without any other change."""

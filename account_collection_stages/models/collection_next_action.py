@@ -16,10 +16,10 @@ class CollectionNextAction(models.AbstractModel):
     def _collection_plan_next_actions(self, targets, placed, ladder, today, writes, force=False):
         """Date the next collection action of the invoices (``{move: stage}``, ``placed``:
         {move: (days, amount)} that place them) that changed stage, got a reminder, or whose
-        next action is due or not dated (on a stage with a later one): their next overdue
-        reminder, or the day they reach a later stage, whichever comes first (none when
-        neither is planned: on the last stage, with no email, say); with ``force``, of all of
-        them. The values are added to ``writes``."""
+        next action is due or not dated (on a stage with a later one or an email): their next
+        overdue reminder, or the day they reach a later stage, whichever comes first (none
+        when neither is planned: on the last stage, with no email, say); with ``force``, of
+        all of them. The values are added to ``writes``."""
         # Read from the cache in one go: most invoices keep their date, and the run goes
         # through all of them every day.
         moves = self.env["account.move"].browse([move.id for move in targets])
@@ -31,7 +31,7 @@ class CollectionNextAction(models.AbstractModel):
                 "collection_stage_id" in vals
                 or "collection_last_reminder_date" in vals
                 or (planned and planned <= today)
-                or (not planned and stage and ladder.has_later(stage))
+                or (not planned and stage and (ladder.has_later(stage) or ladder.mails(stage)))
             ):
                 continue
             days, amount = placed[move]
