@@ -291,18 +291,20 @@ class TestCollectionLadder(CollectionCase):
         """An invoice the run no longer places (collection paused, or the customer's credits
         pay it) shows no next action; it gets one again once it is chased."""
         held = self._invoice(self.customer, 10)
+        blocked = self._invoice(self.customer, 10)
         other = self._customer("Deco Addict")
         credited = self._invoice(other, 10)
         self.run_engine()
-        self.assertEqual(held.collection_next_action_date, DAY0 + timedelta(days=20))
-        self.assertEqual(credited.collection_next_action_date, DAY0 + timedelta(days=20))
+        for move in held | blocked | credited:
+            self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=20))
         held.collection_hold_until = DAY0 + timedelta(days=40)
+        blocked.action_toggle_block_payment()
         self.init_invoice(
             "out_refund", partner=other, invoice_date=DAY0, amounts=[1000.0], taxes=[], post=True
         )
         self.run_engine(DAY0 + timedelta(days=1))
-        self.assertFalse(held.collection_next_action_date)
-        self.assertFalse(credited.collection_next_action_date)
+        for move in held | blocked | credited:
+            self.assertFalse(move.collection_next_action_date)
         self.assertEqual(held.collection_stage_id, self.stage["reminder"])
         # The hold over, the run dates its next action again: it reached Call on day 20 and
         # got its reminder of that stage at once.

@@ -488,8 +488,8 @@ class CollectionEngine(models.AbstractModel):
     def _collection_unplanned(self, partners, today, overdue, targets):
         """The batch's invoices dated for a next action that the run no longer plans: those
         the customers' credits pay (in ``overdue``, not placed in ``targets``), and those
-        collection pauses (on hold, disputed, in a payment plan) or excludes. Once chased
-        again, the run dates them again."""
+        collection pauses (on hold, disputed, in a payment plan, their payment blocked) or
+        excludes. Once chased again, the run dates them again."""
         paid_by_credits = [
             move for move in overdue if move not in targets and move.collection_next_action_date
         ]
@@ -502,7 +502,9 @@ class CollectionEngine(models.AbstractModel):
                 "|",
                 "|",
                 "|",
+                "|",
                 ("collection_hold_until", ">", today),
+                ("payment_state", "in", UNCHASED_STATES),
                 ("collection_disputed", "=", True),
                 ("collection_plan_id", "!=", False),
                 ("collection_excluded", "=", True),
