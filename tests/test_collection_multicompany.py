@@ -85,7 +85,7 @@ class TestCollectionMultiCompany(CollectionCase):
 
     def test_a_company_without_time_zone_counts_days_in_its_address_zone(self):
         """No time zone set: the company counts its days in its state's, here California's,
-        whatever the user's, and the scheduled run's (UTC)."""
+        whatever the user's, and the scheduled run's (UTC), when the state is in one zone."""
         self.assertFalse(self.company_2.partner_id.tz)
         self.company_2.write(
             {
@@ -103,6 +103,9 @@ class TestCollectionMultiCompany(CollectionCase):
             self.assertFalse(move.collection_overdue)
         self.run_engine(datetime.combine(DAY0, time(9)))
         self.assertEqual(move.collection_stage_id, self.stage_2["reminder"])
+        # A country of several zones, and no state to tell which: the user's.
+        self.company_2.state_id = False
+        self.assertEqual(self.company_2._collection_tz(), "Europe/Rome")
 
     def test_actions_by_hand_are_dated_on_the_company_day(self):
         self.company_2.partner_id.tz = "America/New_York"

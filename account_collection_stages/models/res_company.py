@@ -130,15 +130,14 @@ class ResCompany(models.Model):
 
     def _collection_tz(self):
         """The company's time zone: its address's (as Odoo's purchase and stock take it); when
-        it has none, that of its address's state or country (the first listed of a country that
-        spans several: New York's for the United States), so that the run, in UTC, and its users
-        count the same days; else the user's."""
+        it has none, that of its address's state or country if it is in one zone only, so that
+        the run, in UTC, and its users count the same days; else the user's."""
         self.ensure_one()
         partner = self.sudo().partner_id
         if partner.tz:
             return partner.tz
         zones, place = self.env["collection.contact.rules"]._partner_zones(partner)
-        if place:
+        if place and len(zones) == 1:
             return zones[0].zone
         return self.env.context.get("tz") or self.env.user.tz
 

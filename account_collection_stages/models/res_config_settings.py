@@ -25,7 +25,7 @@ class ResConfigSettings(models.TransientModel):
         string="Time zone",
         help="The daily collection run counts days overdue in this time zone, and collection "
         "actions by hand are dated in it. When empty: the time zone of the company address's "
-        "state or country; for an address with neither, UTC for the run, the user's otherwise.",
+        "state or country when it is in one only; else UTC for the run, the user's otherwise.",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
