@@ -24,8 +24,7 @@ class CollectionCase(AccountTestInvoicingCommon):
         cls.ladder = cls.env["collection.stage"].search([("company_id", "=", cls.env.company.id)])
         cls.stage = {stage.kind: stage for stage in cls.ladder}
         cls.env.company.email = "billing@company.example.com"
-        # The days of the tests are UTC's (a company with no time zone of its own would count
-        # those of its country, here the United States).
+        # The days of the tests are UTC's, whatever the company's address and the user's zone.
         cls.env.company.partner_id.tz = "UTC"
         cls.customer = cls._customer("Azure Interior")
 
