@@ -556,6 +556,21 @@ class TestCollectionLadder(CollectionCase):
         fourth_move.action_post()
         self.run_engine()
         self.assertNotEqual(self.collection_activities(fourth).user_id, seller)
+        # So is a responsible with the collection rights but no invoicing rights: the call
+        # dialog reads the customer's invoices.
+        no_billing = self.env["res.users"].create(
+            {
+                "name": "Collector Without Billing",
+                "login": "collector.no.billing",
+                "groups_id": [(6, 0, self.env.ref(f"{MODULE}.group_collection_user").ids)],
+            }
+        )
+        fifth = self._customer("Wood Corner", collection_responsible_id=no_billing.id)
+        fifth_move = self._invoice(fifth, 35, post=False)
+        fifth_move.invoice_user_id = salesperson
+        fifth_move.action_post()
+        self.run_engine()
+        self.assertEqual(self.collection_activities(fifth).user_id, salesperson)
 
     def test_call_falls_back_to_the_company_collector(self):
         collector = self.env["res.users"].create(

@@ -282,8 +282,9 @@ class CollectionActivityScheduler(models.AbstractModel):
     @api.model
     def _collection_workers(self, users):
         """Those of ``users`` who can act on the current company's invoices: active employees
-        of the company who are collection users (a salesperson without that right could
-        neither log the call nor mark it done)."""
+        of the company who are collection users with invoicing rights (a salesperson without
+        the first could neither log the call nor mark it done; the call dialog reads the
+        customer's invoices)."""
         company = self.env.company
         return (users or self.env["res.users"]).filtered(
             lambda u: (
@@ -291,5 +292,6 @@ class CollectionActivityScheduler(models.AbstractModel):
                 and not u.share
                 and company in u.company_ids
                 and u.has_group("account_collection_stages.group_collection_user")
+                and u.has_group("account.group_account_invoice")
             )
         )
