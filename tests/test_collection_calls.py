@@ -667,6 +667,24 @@ class TestCollectionCalls(CollectionCase):
         self.call("no_answer")
         self.assertFalse(activity.exists())
 
+    def test_a_salesperson_schedules_and_marks_done_a_call_of_their_own(self):
+        """Collection calls are logged in the call dialog, by collection users. An employee who
+        is not one (a salesperson) may still schedule a call of that type on a customer, and
+        mark it done; and is told why a collection call cannot be logged by them."""
+        salesperson = new_test_user(
+            self.env, "salesperson", groups="base.group_user,base.group_partner_manager"
+        )
+        call_type = f"{MODULE}.mail_activity_type_collection_call"
+        own = self.customer.with_user(salesperson).activity_schedule(call_type)
+        self.assertFalse(own.collection_is_call)
+        own.with_user(salesperson).action_feedback(feedback="Called about the new order")
+        self.assertFalse(own.exists())
+        self.run_engine()
+        call = self.collection_activities(self.customer)
+        self.assertTrue(call.collection_is_call)
+        with self.assertRaisesRegex(AccessError, "Only collection users log collection calls"):
+            call.with_user(salesperson).action_collection_log_call()
+
     def test_calls_by_hand_are_left_alone_by_the_run(self):
         """Collection calls scheduled by hand, on a customer with nothing past due yet or on
         a contact of a customer, are not the run's to close."""

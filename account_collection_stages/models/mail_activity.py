@@ -91,7 +91,15 @@ class MailActivity(models.Model):
     def _collection_set_call_company(self):
         """A Collection call on a customer that no stage scheduled (scheduled by hand) is a
         call of the company it is scheduled in, like those of the daily run and the call
-        dialog, which give their company (as does a reminder to send by post)."""
+        dialog, which give their company (as does a reminder to send by post). Not one
+        scheduled by a user who could not log it (a salesperson): it stays an activity of
+        theirs, which they mark done."""
+        user = self.env.user
+        if not self.env.su and not (
+            user.has_group("account_collection_stages.group_collection_user")
+            and user.has_group("account.group_account_invoice")
+        ):
+            return
         call_type = self.env.ref(
             "account_collection_stages.mail_activity_type_collection_call",
             raise_if_not_found=False,
@@ -108,6 +116,9 @@ class MailActivity(models.Model):
 
     def action_collection_log_call(self):
         self.ensure_one()
+        self.env["collection.event"]._collection_check_user(
+            self.env._("Only collection users log collection calls.")
+        )
         self._collection_check_call()
         partner = self.env["res.partner"].browse(self.res_id)
         return self.env["collection.call.wizard"]._open_for(
