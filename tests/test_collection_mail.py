@@ -86,6 +86,21 @@ class TestCollectionMail(CollectionCase):
         pdf = reminder.mail_message_id.attachment_ids.raw.decode()
         self.assertRegex(pdf, r">10</span> days ago")
 
+    def test_a_past_reminder_previews_once_an_invoice_is_paid(self):
+        """Previewing the reminder template on an earlier reminder, one of its invoices paid
+        since, lists both: the paid one has no overdue day left to sort it by."""
+        paid = self._invoice(self.customer, 10)
+        other = self._invoice(self.customer, 12)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self._pay(paid, day=DAY0 + timedelta(days=1))
+        template = self.env.ref(f"{MODULE}.mail_template_collection_reminder")
+        with freeze_time(DAY0 + timedelta(days=2)):
+            self.env.invalidate_all()
+            body = template._render_field("body_html", reminder.ids)[reminder.id]
+        self.assertIn(paid.name, body)
+        self.assertIn(other.name, body)
+
     def test_reminder_in_the_customer_language(self):
         customers = {
             "en_US": (
