@@ -132,6 +132,19 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
 
+    def test_no_stage_by_hand_for_a_paid_invoice(self):
+        """The form keeps the stage of a paid invoice read-only; dragging its card in the
+        Collections kanban, before the daily run took it off the ladder, is refused too."""
+        move = self._invoice(self.customer, 35)
+        self.run_engine()
+        self._pay(move, day=DAY0)
+        with self.assertRaisesRegex(UserError, "paid"):
+            move.collection_stage_id = self.stage["negotiation"]
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        # Taking it off the ladder is still allowed.
+        move.collection_stage_id = False
+        self.assertFalse(move.collection_stage_id)
+
     def test_invoice_reset_to_draft_keeps_its_stage(self):
         move = self._invoice(self.customer, 10)
         self.run_engine()

@@ -310,6 +310,8 @@ class AccountMove(models.Model):
             return super().write(vals)
         stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
         moved = self.filtered(lambda m: m.collection_stage_id != stage)
+        if stage and not self.env.su:
+            moved._collection_check_stageable()
         result = super().write(vals)
         if moved:
             moved._collection_stage_set_by_hand(stage)
@@ -342,6 +344,19 @@ class AccountMove(models.Model):
                     fields=", ".join(
                         sorted(self._fields[name]._description_string(self.env) for name in written)
                     ),
+                )
+            )
+
+    def _collection_check_stageable(self):
+        """Refuse a stage set by hand on a cancelled invoice, or one paid or credited in full:
+        the ladder has no place for them (the form keeps their stage read-only)."""
+        done = self.filtered(lambda m: m.state == "cancel" or m.payment_state in PAID_STATES)
+        if done:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s: paid, credited in full or cancelled, off the collection "
+                    "ladder: no stage to set.",
+                    invoices=", ".join(done.mapped("display_name")),
                 )
             )
 
