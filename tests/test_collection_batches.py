@@ -13,6 +13,10 @@ from .common import DAY0, ENGINE_LOGGER, CollectionCase
 
 Engine = "odoo.addons.account_collection_stages.models.collection_engine.CollectionEngine"
 Reminder = "odoo.addons.account_collection_stages.models.collection_reminder.CollectionReminder"
+Scheduler = (
+    "odoo.addons.account_collection_stages.models.collection_activity_scheduler."
+    "CollectionActivityScheduler"
+)
 
 
 class WorkerKilled(BaseException):
@@ -159,8 +163,9 @@ class TestCollectionBatches(CollectionCase):
         self.assertEqual(self.reminders(late).stage_id, self.stage["call"])
         self.assertEqual(len(self.collection_activities(late)), 1)
 
-    def test_customer_failing_to_decide_keeps_nothing(self):
-        broken = self.customers[2]
+    def failing_to_schedule(self, broken):
+        """Scheduling the activities of a batch with ``broken`` fails: the run fails on that
+        customer in its deciding phase."""
         schedule = type(self.env["collection.activity.scheduler"])._collection_schedule_activities
 
         def failing(scheduler, partner_stage, moves_by_partner, *args):
@@ -168,12 +173,12 @@ class TestCollectionBatches(CollectionCase):
                 raise UserError("The activity cannot be scheduled.")
             return schedule(scheduler, partner_stage, moves_by_partner, *args)
 
-        Scheduler = (
-            "odoo.addons.account_collection_stages.models.collection_activity_scheduler."
-            "CollectionActivityScheduler"
-        )
+        return patch(f"{Scheduler}._collection_schedule_activities", failing)
+
+    def test_customer_failing_to_decide_keeps_nothing(self):
+        broken = self.customers[2]
         with (
-            patch(f"{Scheduler}._collection_schedule_activities", failing),
+            self.failing_to_schedule(broken),
             self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
         ):
             self.run_engine(failures_expected=True)
@@ -281,13 +286,6 @@ class TestCollectionBatches(CollectionCase):
         concurrent update, instead of failing with no progress kept (the rest then waited
         for the next day)."""
         broken = self.customers[1]
-        schedule = type(self.env["collection.activity.scheduler"])._collection_schedule_activities
-
-        def failing(scheduler, partner_stage, moves_by_partner, *args):
-            if broken in moves_by_partner:
-                raise UserError("The activity cannot be scheduled.")
-            return schedule(scheduler, partner_stage, moves_by_partner, *args)
-
         write_multi = type(self.env["res.partner"])._write_multi
         conflicts = []
 
@@ -297,16 +295,12 @@ class TestCollectionBatches(CollectionCase):
                 raise SerializationFailure("could not serialize access due to concurrent update")
             return write_multi(partners, vals_list)
 
-        Scheduler = (
-            "odoo.addons.account_collection_stages.models.collection_activity_scheduler."
-            "CollectionActivityScheduler"
-        )
         cron = self.cron
         cron.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
         with (
             freeze_time(DAY0),
             self.committing(),
-            patch(f"{Scheduler}._collection_schedule_activities", failing),
+            self.failing_to_schedule(broken),
             patch.object(type(self.env["res.partner"]), "_write_multi", conflicting),
             self.assertLogs(ENGINE_LOGGER, "WARNING") as logs,
         ):
