@@ -94,12 +94,6 @@ class MailActivity(models.Model):
         dialog, which give their company (as does a reminder to send by post). Not one
         scheduled by a user who could not log it (a salesperson): it stays an activity of
         theirs, which they mark done."""
-        user = self.env.user
-        if not self.env.su and not (
-            user.has_group("account_collection_stages.group_collection_user")
-            and user.has_group("account.group_account_invoice")
-        ):
-            return
         call_type = self.env.ref(
             "account_collection_stages.mail_activity_type_collection_call",
             raise_if_not_found=False,
@@ -111,7 +105,8 @@ class MailActivity(models.Model):
                 and not a.collection_company_id
             )
         )
-        if by_hand:
+        scheduler = self.env["collection.activity.scheduler"]
+        if by_hand and (self.env.su or scheduler._collection_workers(self.env.user)):
             by_hand.sudo().collection_company_id = self.env.company
 
     def action_collection_log_call(self):
