@@ -23,6 +23,12 @@ class TestCollectionWebClient(CollectionCase, HttpCase):
             }
         )
 
+    def start_tour(self, url_path, tour_name, step_delay=None, **kwargs):
+        # The first tour of a run also builds the web client's assets: on a busy machine that
+        # alone can take most of Odoo's default minute.
+        kwargs.setdefault("timeout", 180)
+        return super().start_tour(url_path, tour_name, step_delay, **kwargs)
+
     def _call_and_todo(self):
         self.customer.activity_schedule(
             f"{MODULE}.mail_activity_type_collection_call",
