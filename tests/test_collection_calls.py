@@ -64,8 +64,11 @@ class TestCollectionCalls(CollectionCase):
         change = self.events(customer, "stage_change").filtered(
             lambda e: e.stage_id == self.stage["negotiation"]
         )
-        # The half due 40 days ago, not the half due in 20 days.
+        # The half due 40 days ago, not the half due in 20 days; the call's entry too.
         self.assertEqual(change.amount_overdue, 500.0)
+        self.assertEqual(
+            self.events(customer, "call").filtered("call_outcome").amount_overdue, 500.0
+        )
 
     def test_refusals_move_an_invoice_on_once_a_day(self):
         """Refused in the morning and again in the afternoon, an invoice on Call goes on to

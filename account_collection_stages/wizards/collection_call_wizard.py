@@ -280,6 +280,10 @@ class CollectionCallWizard(models.TransientModel):
                 user=self.env.user.name,
                 reason=self.override_reason,
             )
+        day = self.company_id._collection_today(self.call_time)
+        # What is past due of the invoices on the call's day, as the run's entries record it
+        # (not their installments due later).
+        past_due = self.env["collection.engine"]._collection_past_due(self.move_ids, day)
         call = self.env["collection.event"]._collection_create(
             {
                 "partner_id": partner.id,
@@ -288,10 +292,10 @@ class CollectionCallWizard(models.TransientModel):
                 "call_outcome": self.outcome,
                 "call_time": self.call_time,
                 "call_inbound": self.inbound,
-                "date": self.company_id._collection_today(self.call_time),
+                "date": day,
                 "contact_id": self.contact_id.id,
                 "note": note,
-                "amount_overdue": self.balance,
+                "amount_overdue": sum(amount for _due, amount, _in_currency in past_due.values()),
             }
         )
         call._collection_log_on_partner()
