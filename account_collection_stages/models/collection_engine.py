@@ -6,6 +6,7 @@ from time import monotonic
 from types import MappingProxyType
 
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from .account_move import (
@@ -498,20 +499,29 @@ class CollectionEngine(models.AbstractModel):
                 ("company_id", "=", self.env.company.id),
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_next_action_date", "!=", False),
-                "|",
-                "|",
-                "|",
-                "|",
-                "|",
-                ("collection_hold_until", ">", today),
-                ("payment_state", "in", UNCHASED_STATES),
-                ("collection_disputed", "=", True),
-                ("collection_plan_id", "!=", False),
-                ("collection_excluded", "=", True),
-                ("commercial_partner_id.collection_excluded", "=", True),
+                *expression.OR(
+                    [
+                        self._collection_paused_domain(today),
+                        [("payment_state", "in", UNCHASED_STATES)],
+                        [("collection_excluded", "=", True)],
+                        [("commercial_partner_id.collection_excluded", "=", True)],
+                    ]
+                ),
             ]
         )
         return [*paid_by_credits, *paused]
+
+    @api.model
+    def _collection_paused_domain(self, today):
+        """Invoices whose collection is paused on ``today``, which keep their stage meanwhile:
+        on hold, disputed or in a payment plan."""
+        return [
+            "|",
+            "|",
+            ("collection_hold_until", ">", today),
+            ("collection_disputed", "=", True),
+            ("collection_plan_id", "!=", False),
+        ]
 
     def _collection_close_stale_activities(self, partners, partner_stage, ladder, today):
         """Close the company's open collection activities that no invoice calls for any more:
@@ -815,11 +825,7 @@ class CollectionEngine(models.AbstractModel):
                 ("commercial_partner_id", "in", partners.ids),
                 ("collection_stage_id", "!=", False),
                 ("collection_excluded", "=", False),
-                "|",
-                "|",
-                ("collection_hold_until", ">", today),
-                ("collection_disputed", "=", True),
-                ("collection_plan_id", "!=", False),
+                *self._collection_paused_domain(today),
                 ("commercial_partner_id.collection_excluded", "=", False),
                 ("line_ids", "any", past_due_invoice_line_domain(today)),
             ],
