@@ -1,0 +1,30 @@
+"""A "Collection call" scheduled by hand by a user who cannot log it (a salesperson) stays an
+activity of theirs, which they mark done. Before, it became the company's collection call, which
+they could neither mark done nor log: those still open become theirs again."""
+
+from odoo import SUPERUSER_ID, api
+
+
+def migrate(cr, version):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    call_type = env.ref(
+        "account_collection_stages.mail_activity_type_collection_call", raise_if_not_found=False
+    )
+    if not call_type:
+        return
+    by_hand = env["mail.activity"].search(
+        [
+            ("activity_type_id", "=", call_type.id),
+            ("res_model", "=", "res.partner"),
+            ("collection_company_id", "!=", False),
+            ("collection_stage_id", "=", False),
+            ("create_uid", "!=", SUPERUSER_ID),
+        ]
+    )
+    scheduler = env["collection.activity.scheduler"]
+    for company, calls in by_hand.grouped("collection_company_id").items():
+        workers = scheduler.with_company(company)._collection_workers(calls.create_uid)
+        for call in calls:
+            if call.create_uid not in workers:
+                call.collection_company_id = False
+    env.flush_all()

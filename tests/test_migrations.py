@@ -1,0 +1,54 @@
+"""The migrations mend, in databases updated from an earlier version, what that version left."""
+
+import importlib.util
+import os
+
+from odoo.modules.module import get_module_path
+from odoo.tests import new_test_user, tagged
+
+from .common import MODULE, CollectionCase
+
+
+def migration(version, script="post-migrate"):
+    """The ``migrate`` function of the addon's ``script`` for ``version``."""
+    path = os.path.join(get_module_path(MODULE), "migrations", version, f"{script}.py")
+    spec = importlib.util.spec_from_file_location(f"{MODULE}_{version}_{script}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.migrate
+
+
+@tagged("standard", "post_install", "-at_install")
+class TestMigrations(CollectionCase):
+    def test_a_salespersons_call_is_theirs_again(self):
+        """18.0.1.8.0: a Collection call a salesperson scheduled by hand had become the
+        company's, which they could neither mark done nor log. It is theirs again; calls of
+        the run and of collection users stay the company's."""
+        salesperson = new_test_user(
+            self.env, "salesperson", groups="base.group_user,base.group_partner_manager"
+        )
+        collector = new_test_user(
+            self.env, "collector", groups="account.group_account_invoice,base.group_partner_manager"
+        )
+        call_type = f"{MODULE}.mail_activity_type_collection_call"
+        stray = self.customer.with_user(salesperson).activity_schedule(call_type)
+        stray.sudo().collection_company_id = self.env.company  # as 18.0.1.7.0 left it
+        by_collector = (
+            self._customer("Deco Addict").with_user(collector).activity_schedule(call_type)
+        )
+        late = self._customer("Gemini Furniture")
+        self._invoice(late, 40)
+        self.run_engine()
+        by_run = self.collection_activities(late)
+        self.assertTrue(by_collector.collection_is_call)
+        self.assertTrue(by_run.collection_is_call)
+        self.env.flush_all()
+
+        migration("18.0.1.8.0")(self.env.cr, "18.0.1.7.0")
+        self.env.invalidate_all()
+
+        self.assertFalse(stray.collection_company_id)
+        stray.with_user(salesperson).action_feedback(feedback="Called about the new order")
+        self.assertFalse(stray.exists())
+        self.assertEqual(by_collector.collection_company_id, self.env.company)
+        self.assertEqual(by_run.collection_company_id, self.env.company)
