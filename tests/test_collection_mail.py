@@ -67,6 +67,17 @@ class TestCollectionMail(CollectionCase):
         # The sentence is translated whole: Spanish says "hace 5 días", the number inside.
         self.assertRegex(html, r"\(hace <span[^>]*>5</span> días\)")
 
+    def test_the_invoice_kept_as_sent_has_no_banner(self):
+        """Odoo keeps the PDF of an invoice's first sending and gives it again, to the portal
+        and the download, long after: it does not say OVERDUE, which would stay once paid.
+        The invoice printed on a day it is overdue says so."""
+        late = self._invoice(self.customer, 10)
+        with freeze_time(DAY0):
+            late._generate_and_send(allow_fallback_pdf=False)
+            self.assertIn("OVERDUE", self._html_of(late))
+        self.assertTrue(late.invoice_pdf_report_id)
+        self.assertNotIn("OVERDUE", late.invoice_pdf_report_id.raw.decode())
+
     def test_reminder_mailed_past_midnight_states_its_own_day(self):
         """A run that goes on past midnight mails what it decided the day before: the email's
         lines and the PDF count the days overdue on the reminder's day, as its totals do."""

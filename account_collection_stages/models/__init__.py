@@ -21,3 +21,4 @@ from . import collection_activity_scheduler
 from . import collection_promise_check
 from . import collection_reminder
 from . import ir_actions_report
+from . import account_move_send
