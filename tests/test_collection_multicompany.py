@@ -349,6 +349,39 @@ class TestCollectionMultiCompany(CollectionCase):
         )
         self.assertIn(other, activities.search([("id", "in", calls.ids)]))
 
+    def test_the_to_dos_a_call_leaves_are_its_companys(self):
+        """A call's To-Dos (resolve a dispute, check a payment) name the company's invoices,
+        the dispute's reason, the payments: hidden from the other company's clerk on a
+        customer they share, and each company checks its payments in its own To-Do."""
+        move_1 = self._invoice(self.customer, 15)
+        disputed = self._invoice(self.customer, 45, company=self.company_2)
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
+        in_company_2 = self.env(
+            context=dict(
+                self.env.context, allowed_company_ids=(self.company_2 | self.company_1).ids
+            )
+        )
+        before = self.customer.activity_ids
+
+        def log_call(move, env, **values):
+            with freeze_time(DAY0):
+                action = move.with_env(env).action_collection_log_call()
+                wizard = env[action["res_model"]].browse(action["res_id"])
+                wizard.write({"move_ids": [Command.set(move.ids)], **values})
+                wizard.action_confirm()
+
+        log_call(disputed, in_company_2, outcome="dispute", dispute_reason="Damaged goods")
+        log_call(move_2, in_company_2, outcome="already_paid")
+        log_call(move_1, self.env, outcome="already_paid")
+        to_dos = self.customer.activity_ids - before
+        self.assertEqual(len(to_dos), 3)
+        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk.groups_id |= self.env.ref("base.group_partner_manager")
+        seen = self.customer.with_user(clerk).activity_ids & to_dos
+        self.assertEqual(seen.mapped("summary"), ["Check the customer's payment"])
+        self.assertEqual(str(seen.note).count("is paid"), 1)
+        self.assertIn("Damaged goods", str((to_dos - seen).mapped("note")))
+
     def test_work_goes_to_users_of_the_company(self):
         """Set to users of the first company only, the second company's collection responsible
         and default collector are passed over: its call goes to one of its collection

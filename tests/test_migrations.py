@@ -4,9 +4,9 @@ import importlib.util
 import os
 
 from odoo.modules.module import get_module_path
-from odoo.tests import new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import MODULE, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
 
 
 def migration(version, script="post-migrate"):
@@ -52,3 +52,23 @@ class TestMigrations(CollectionCase):
         self.assertFalse(stray.exists())
         self.assertEqual(by_collector.collection_company_id, self.env.company)
         self.assertEqual(by_run.collection_company_id, self.env.company)
+
+    def test_a_disputes_to_do_is_its_companys(self):
+        """18.0.1.8.0: a dispute's To-Do, which names the invoices and the reason, had no
+        company, and showed to the other companies' users. It is its company's."""
+        move = self._invoice(self.customer, 40)
+        with freeze_time(DAY0):
+            action = move.action_collection_log_call()
+            wizard = self.env[action["res_model"]].browse(action["res_id"])
+            wizard.write({"outcome": "dispute", "dispute_reason": "Damaged goods"})
+            wizard.action_confirm()
+        to_do = self.events(self.customer, "dispute").activity_id
+        self.env.flush_all()
+        self.env.cr.execute(  # as 18.0.1.7.0 left it
+            "UPDATE mail_activity SET collection_company_id = NULL WHERE id = %s", [to_do.id]
+        )
+
+        migration("18.0.1.8.0")(self.env.cr, "18.0.1.7.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(to_do.collection_company_id, self.env.company)

@@ -408,6 +408,7 @@ class CollectionCallWizard(models.TransientModel):
                 reason=self.dispute_reason,
             ),
             user_id=self.env.company._collection_manager().id,
+            collection_company_id=self.env.company.id,
         )
         self.env["collection.event"]._collection_create(
             {
@@ -470,20 +471,26 @@ class CollectionCallWizard(models.TransientModel):
             invoices=", ".join(self.move_ids.mapped("name")),
             payments=lines,
         )
-        # One such To-Do at a time: a second call saying so is added to the open one.
+        # One such To-Do at a time in the company: a second call saying so is added to the
+        # open one.
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         todo = partner.activity_ids.filtered(
             lambda a: (
                 a.activity_type_id == todo_type
                 and a.summary == summary
                 and a.user_id == self.env.user
+                and a.collection_company_id == self.env.company
             )
         )[:1]
         if todo:
             todo.sudo().note = (todo.note or Markup()) + Markup("<p>%s</p>") % note
         else:
             partner.sudo().activity_schedule(
-                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=self.env.user.id
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=note,
+                user_id=self.env.user.id,
+                collection_company_id=self.env.company.id,
             )
 
     def _schedule_next_call(self, partner, contact):

@@ -1,11 +1,24 @@
 """A "Collection call" scheduled by hand by a user who cannot log it (a salesperson) stays an
 activity of theirs, which they mark done. Before, it became the company's collection call, which
-they could neither mark done nor log: those still open become theirs again."""
+they could neither mark done nor log: those still open become theirs again.
+
+A dispute's To-Do, which names the company's invoices and the reason, is now the company's,
+hidden from the other companies' users: so are those still open."""
 
 from odoo import SUPERUSER_ID, api
 
 
 def migrate(cr, version):
+    cr.execute(
+        """
+        UPDATE mail_activity AS activity
+           SET collection_company_id = event.company_id
+          FROM collection_event AS event
+         WHERE event.activity_id = activity.id
+           AND event.kind = 'dispute'
+           AND activity.collection_company_id IS NULL
+        """
+    )
     env = api.Environment(cr, SUPERUSER_ID, {})
     call_type = env.ref(
         "account_collection_stages.mail_activity_type_collection_call", raise_if_not_found=False
