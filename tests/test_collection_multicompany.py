@@ -348,6 +348,15 @@ class TestCollectionMultiCompany(CollectionCase):
             .with_context(allowed_company_ids=self.company_1.ids)
         )
         self.assertIn(other, activities.search([("id", "in", calls.ids)]))
+        # Its invoices would not show in the call dialog: they ask for their company.
+        with self.assertRaisesRegex(UserError, "select Collections Two in the company switcher"):
+            other.with_env(activities.env).action_collection_log_call()
+        action = (
+            other.with_user(collector)
+            .with_context(allowed_company_ids=(self.company_1 | self.company_2).ids)
+            .action_collection_log_call()
+        )
+        self.assertEqual(len(self.env[action["res_model"]].browse(action["res_id"]).move_ids), 1)
 
     def test_the_to_dos_a_call_leaves_are_its_companys(self):
         """A call's To-Dos (resolve a dispute, check a payment) name the company's invoices,

@@ -128,6 +128,15 @@ class CollectionCallWizard(models.TransientModel):
         )
         if len(company) > 1:
             raise UserError(self.env._("Log a call about the invoices of one company at a time."))
+        if company not in self.env.companies:
+            # Its invoices would not show: the dialog reads them in the companies selected.
+            raise UserError(
+                self.env._(
+                    "This call is about the invoices of %(company)s: select %(company)s in the "
+                    "company switcher to log it.",
+                    company=company.name,
+                )
+            )
         if moves is None:
             moves = partner.with_company(company)._collection_overdue_moves()
         contact = partner._collection_call_contact()
