@@ -391,6 +391,24 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(str(seen.note).count("is paid"), 1)
         self.assertIn("Damaged goods", str((to_dos - seen).mapped("note")))
 
+    def test_settings_offer_the_companys_finance_charge_product(self):
+        """The finance charge products offered in the settings are the company's or shared:
+        another company's could not be invoiced."""
+        shared, other = self.env["product.product"].create(
+            [
+                {"name": "Late fee"},
+                {"name": "Late fee (two)", "company_id": self.company_2.id},
+            ]
+        )
+        fields = self.env["res.config.settings"].fields_get(
+            ["collection_charge_product_id"], ["domain"]
+        )
+        domain = safe_eval(
+            fields["collection_charge_product_id"]["domain"], {"company_id": self.company_1.id}
+        )
+        offered = self.env["product.product"].search(domain + [("id", "in", (shared | other).ids)])
+        self.assertEqual(offered, shared)
+
     def test_work_goes_to_users_of_the_company(self):
         """Set to users of the first company only, the second company's collection responsible
         and default collector are passed over: its call goes to one of its collection

@@ -69,6 +69,7 @@ class ResCompany(models.Model):
     collection_charge_product_id = fields.Many2one(
         "product.product",
         string="Finance charge product",
+        check_company=True,
         help="Product of the lines of finance charge invoices.",
     )
     collection_charge_account_id = fields.Many2one(

@@ -37,7 +37,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_plan_grace_days", readonly=False
     )
     collection_charge_product_id = fields.Many2one(
-        related="company_id.collection_charge_product_id", readonly=False
+        related="company_id.collection_charge_product_id", readonly=False, check_company=True
     )
     collection_charge_account_id = fields.Many2one(
         related="company_id.collection_charge_account_id",
