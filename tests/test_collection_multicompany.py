@@ -252,6 +252,31 @@ class TestCollectionMultiCompany(CollectionCase):
         for company in (self.company_1, self.company_2):
             self.assertFalse(self.customer.with_company(company).collection_checked_date)
 
+    def test_a_clerk_of_one_company_excludes_a_shared_customer_in_both(self):
+        """A customer's exclusion and cease communication hold in every company: the other
+        company's history records them too, with the user who did it, and the customer
+        resumed is collected again in both."""
+        self._invoice(self.customer, 15)
+        move_2 = self._invoice(self.customer, 15, company=self.company_2)
+        self.run_engine()
+        clerk = self._billing_user_of_company_1("clerk.one")
+        customer = self.customer.with_user(clerk)
+        with freeze_time(DAY0):
+            action = customer.action_collection_exclude()
+            wizard = self.env[action["res_model"]].with_user(clerk).browse(action["res_id"])
+            wizard.reason = "Insolvency"
+            wizard.action_confirm()
+            customer.action_collection_cease_communication()
+            customer.action_collection_resume()
+        notes = self.events(self.customer, "note").filtered(
+            lambda n: n.company_id == self.company_2
+        )
+        self.assertEqual(len(notes), 3)
+        self.assertEqual(notes.user_id, clerk)
+        self.assertEqual(notes.move_ids, move_2)
+        self.assertIn("Insolvency", str(notes.mapped("note")))
+        self.assertFalse(self.customer.with_company(self.company_2).collection_checked_date)
+
     def test_collection_views_show_the_current_company(self):
         self._invoice(self.customer, 45)
         self._invoice(self.customer, 45, company=self.company_2)

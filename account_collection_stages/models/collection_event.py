@@ -214,10 +214,12 @@ class CollectionEvent(models.Model):
             )
         events = self.browse()
         for company, vals_list in by_company.items():
-            created = self.with_company(company)._collection_create(vals_list)
-            created._collection_log_on_partner()
+            # As superuser: a customer's settings hold in companies the user may not work in,
+            # whose history records them all the same.
+            created = self.sudo().with_company(company)._collection_create(vals_list)
+            created.sudo()._collection_log_on_partner()
             events |= created
-        return events
+        return events.with_env(self.env)
 
     @api.model
     def _collection_post_notes(self, entries, invoices):

@@ -333,8 +333,8 @@ class ResPartner(models.Model):
 
     def _collection_requeue(self):
         """Let today's engine run look at these customers again after a manual change, in
-        each of the user's companies."""
-        for company in self.env.user.company_ids | self.env.company:
+        every company: a customer's settings hold in all of them."""
+        for company in self.env["res.company"].sudo().search([]):
             self.sudo().with_company(company).write({"collection_checked_date": False})
 
     @api.depends(
@@ -414,13 +414,15 @@ class ResPartner(models.Model):
         )
 
     def _collection_log_note(self, note):
-        """A note event on each customer, per company, with its overdue invoices of the
-        user's companies (a customer's exclusion holds in all of them)."""
+        """A note event on each customer with its overdue invoices, in each company that has
+        some: a customer's settings (exclusion, cease communication) hold in all companies,
+        whichever companies the user may work in."""
         partners = self.commercial_partner_id
+        companies = self.env["res.company"].sudo().search([])
         return self.env["collection.event"]._collection_log_action(
             "note",
             note,
-            moves=partners._collection_overdue_moves(self.env.companies),
+            moves=partners.sudo()._collection_overdue_moves(companies),
             partners=partners,
         )
 
