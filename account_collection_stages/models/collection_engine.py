@@ -347,8 +347,6 @@ class CollectionEngine(models.AbstractModel):
             raise
         except Exception as error:
             raise ReminderFailed(error) from error
-        # Not a tracked field: mail_notrack spares reading every tracked field of the batch.
-        partners.with_context(mail_notrack=True).write({"collection_checked_date": today})
 
     def _collection_decide(self, partners, today, remind=True):
         """Set-based part of the run: stages, reminder bookkeeping, activities and events;
@@ -450,12 +448,15 @@ class CollectionEngine(models.AbstractModel):
 
         # Partners' own stage: the firmest among their invoices chased today and those
         # collection pauses.
+        # The customers' figures the run keeps (their stage, score and checked date) are
+        # written at the end, once per customer: res.partner's rows are wide and much indexed.
+        # Their stage is not tracked (the invoices' are).
+        partner_writes = {partner: {"collection_checked_date": today} for partner in partners}
         shown_stages = self._collection_customer_stages(partners, today, ladder, partner_stage)
-        for stage, group in self._group_partners(partners, shown_stages).items():
-            # Not tracked either (the invoices' stages are).
-            group.with_context(mail_notrack=True).write(
-                {"collection_stage_id": stage.id if stage else False}
-            )
+        for partner in partners:
+            stage = shown_stages.get(partner, self.env["collection.stage"])
+            if partner.collection_stage_id != stage:
+                partner_writes[partner]["collection_stage_id"] = stage.id or False
 
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
@@ -481,7 +482,8 @@ class CollectionEngine(models.AbstractModel):
             partner_stage, moves_by_partner, targets, overdue, credit_parts, charges, today
         )
         events = self.env["collection.event"]._collection_record(event_vals)
-        self.env["collection.payment.score"]._recompute(partners, today)
+        self.env["collection.payment.score"]._recompute(partners, today, partner_writes)
+        update_rows(self.env["res.partner"], partner_writes)
 
         self._collection_close_stale_activities(partners, partner_stage, ladder, today)
         return events
@@ -834,15 +836,6 @@ class CollectionEngine(models.AbstractModel):
             if partner not in stages or ladder.key(stage) > ladder.key(stages[partner]):
                 stages[partner] = stage
         return stages
-
-    @api.model
-    def _group_partners(self, partners, partner_stage):
-        groups = defaultdict(lambda: self.env["res.partner"])
-        for partner in partners:
-            stage = partner_stage.get(partner, self.env["collection.stage"])
-            if partner.collection_stage_id != stage:
-                groups[stage] |= partner
-        return groups
 
     @api.model
     def _collection_reminder_due(self, move, stage, today):

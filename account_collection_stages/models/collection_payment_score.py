@@ -28,9 +28,10 @@ class CollectionPaymentScore(models.AbstractModel):
     _description = "Collection Payment Score"
 
     @api.model
-    def _recompute(self, partners, today=None):
+    def _recompute(self, partners, today=None, writes=None):
         """The score of ``partners`` in the current company, on ``today`` (by default the
-        company's)."""
+        company's); with ``writes`` ({partner: {field: value}}), the figures that change are
+        added there for the caller to write, else written."""
         # Their figures of this company, whatever environment they come in.
         partners = partners.with_env(self.env).commercial_partner_id
         if not partners:
@@ -132,6 +133,10 @@ class CollectionPaymentScore(models.AbstractModel):
             changed = {name: value for name, value in vals.items() if partner[name] != value}
             if changed:
                 values[partner] = changed
+        if writes is not None:
+            for partner, changed in values.items():
+                writes.setdefault(partner, {}).update(changed)
+            return
         # Plain figures, computed for many customers at once: one UPDATE, not a write() each.
         update_rows(self.env["res.partner"], values)
 
