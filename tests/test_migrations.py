@@ -23,7 +23,8 @@ class TestMigrations(CollectionCase):
     def test_a_salespersons_call_is_theirs_again(self):
         """18.0.1.8.0: a Collection call a salesperson scheduled by hand had become the
         company's, which they could neither mark done nor log. It is theirs again; calls of
-        the run and of collection users stay the company's."""
+        the run, of collection users (who may have lost their rights since) and those assigned
+        to a collection user stay the company's."""
         salesperson = new_test_user(
             self.env, "salesperson", groups="base.group_user,base.group_partner_manager"
         )
@@ -36,6 +37,13 @@ class TestMigrations(CollectionCase):
         by_collector = (
             self._customer("Deco Addict").with_user(collector).activity_schedule(call_type)
         )
+        for_a_collector = (
+            self._customer("Lumber Inc")
+            .with_user(salesperson)
+            .activity_schedule(call_type, user_id=self.env.user.id)
+        )
+        for_a_collector.sudo().collection_company_id = self.env.company
+        collector.groups_id -= self.env.ref("account.group_account_invoice")
         late = self._customer("Gemini Furniture")
         self._invoice(late, 40)
         self.run_engine()
@@ -52,6 +60,7 @@ class TestMigrations(CollectionCase):
         self.assertFalse(stray.exists())
         self.assertEqual(by_collector.collection_company_id, self.env.company)
         self.assertEqual(by_run.collection_company_id, self.env.company)
+        self.assertEqual(for_a_collector.collection_company_id, self.env.company)
 
     def test_a_disputes_to_do_is_its_companys(self):
         """18.0.1.8.0: a dispute's To-Do, which names the invoices and the reason, had no

@@ -436,8 +436,8 @@ class ResPartner(models.Model):
         return self.env["collection.pause"]._open_for(self.commercial_partner_id, "exclude")
 
     def action_collection_resume(self):
-        """Back into collection: no more exclusion (in every company), logged on the customers
-        with their overdue invoices of the user's companies."""
+        """Back into collection: no more exclusion (in every company), noted on the customers
+        in every company where they have overdue invoices (see _collection_log_note)."""
         self.env["collection.pause"]._check_collection_user()
         partners = self.commercial_partner_id.filtered("collection_excluded")
         partners.sudo().write({"collection_excluded": False, "collection_exclusion_reason": False})

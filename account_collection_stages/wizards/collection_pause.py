@@ -63,7 +63,8 @@ class CollectionPause(models.TransientModel):
 
     def _log_on_customers(self, note):
         """A note event per customer and company: on the chosen invoices, or, for customers
-        (excluded in every company), on their overdue invoices of the user's companies."""
+        (excluded in every company), on their overdue invoices of every company (see
+        res.partner's _collection_log_note)."""
         if self.move_ids:
             return self.env["collection.event"]._collection_log_action(
                 "note", note, moves=self.move_ids

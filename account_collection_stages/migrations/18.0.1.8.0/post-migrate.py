@@ -31,13 +31,22 @@ def migrate(cr, version):
             ("res_model", "=", "res.partner"),
             ("collection_company_id", "!=", False),
             ("collection_stage_id", "=", False),
-            ("create_uid", "!=", SUPERUSER_ID),
         ]
     )
+    # Scheduled by an active employee who is no collection user, for someone who cannot log
+    # the call either. Not those of collection users, who may have lost their rights since.
     scheduler = env["collection.activity.scheduler"]
     for company, calls in by_hand.grouped("collection_company_id").items():
-        workers = scheduler.with_company(company)._collection_workers(calls.create_uid)
+        workers = scheduler.with_company(company)._collection_workers(calls.user_id)
         for call in calls:
-            if call.create_uid not in workers:
+            author = call.create_uid
+            if (
+                author
+                and author.id != SUPERUSER_ID
+                and author.active
+                and not author.share
+                and not author.has_group("account_collection_stages.group_collection_user")
+                and call.user_id not in workers
+            ):
                 call.collection_company_id = False
     env.flush_all()
