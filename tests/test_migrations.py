@@ -3,6 +3,7 @@
 import importlib.util
 import os
 
+from odoo import Command
 from odoo.modules.module import get_module_path
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -62,22 +63,38 @@ class TestMigrations(CollectionCase):
         self.assertEqual(by_run.collection_company_id, self.env.company)
         self.assertEqual(for_a_collector.collection_company_id, self.env.company)
 
-    def test_a_disputes_to_do_is_its_companys(self):
-        """18.0.1.8.0: a dispute's To-Do, which names the invoices and the reason, had no
-        company, and showed to the other companies' users. It is its company's."""
-        move = self._invoice(self.customer, 40)
-        with freeze_time(DAY0):
-            action = move.action_collection_log_call()
-            wizard = self.env[action["res_model"]].browse(action["res_id"])
-            wizard.write({"outcome": "dispute", "dispute_reason": "Damaged goods"})
-            wizard.action_confirm()
-        to_do = self.events(self.customer, "dispute").activity_id
+    def test_the_to_dos_a_call_leaves_are_its_companys(self):
+        """18.0.1.8.0: the To-Dos of a dispute and of a payment to check, which name the
+        invoices, the reason and the payments, had no company, and showed to the other
+        companies' users. They are their company's; the customer's other To-Dos are left."""
+        disputed = self._invoice(self.customer, 40)
+        paid = self._invoice(self.customer, 45)
+        for move, values in (
+            (disputed, {"outcome": "dispute", "dispute_reason": "Damaged goods"}),
+            (paid, {"outcome": "already_paid"}),
+        ):
+            with freeze_time(DAY0):
+                action = move.action_collection_log_call()
+                wizard = self.env[action["res_model"]].browse(action["res_id"])
+                wizard.write({"move_ids": [Command.set(move.ids)], **values})
+                wizard.action_confirm()
+        to_dos = self.customer.activity_ids.filtered("collection_company_id")
+        self.assertEqual(len(to_dos), 2)
+        own = self.customer.activity_schedule("mail.mail_activity_data_todo")
         self.env.flush_all()
-        self.env.cr.execute(  # as 18.0.1.7.0 left it
-            "UPDATE mail_activity SET collection_company_id = NULL WHERE id = %s", [to_do.id]
+        self.env.cr.execute(  # as 18.0.1.7.0 left them
+            "UPDATE mail_activity SET collection_company_id = NULL WHERE id IN %s",
+            [tuple(to_dos.ids)],
+        )
+        # Scheduled in a transaction of its own (a test has only one).
+        self.env.cr.execute(
+            "UPDATE mail_activity SET create_date = create_date + INTERVAL '1 hour' WHERE id = %s",
+            [own.id],
         )
 
         migration("18.0.1.8.0")(self.env.cr, "18.0.1.7.0")
         self.env.invalidate_all()
 
-        self.assertEqual(to_do.collection_company_id, self.env.company)
+        for to_do in to_dos:
+            self.assertEqual(to_do.collection_company_id, self.env.company, to_do.summary)
+        self.assertFalse(own.collection_company_id)

@@ -334,7 +334,7 @@ class ResPartner(models.Model):
     def _collection_requeue(self):
         """Let today's engine run look at these customers again after a manual change, in
         every company: a customer's settings hold in all of them."""
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             self.sudo().with_company(company).write({"collection_checked_date": False})
 
     @api.depends(
@@ -418,7 +418,7 @@ class ResPartner(models.Model):
         some: a customer's settings (exclusion, cease communication) hold in all companies,
         whichever companies the user may work in."""
         partners = self.commercial_partner_id
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         return self.env["collection.event"]._collection_log_action(
             "note",
             note,

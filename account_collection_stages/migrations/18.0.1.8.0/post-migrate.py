@@ -2,8 +2,10 @@
 activity of theirs, which they mark done. Before, it became the company's collection call, which
 they could neither mark done nor log: those still open become theirs again.
 
-A dispute's To-Do, which names the company's invoices and the reason, is now the company's,
-hidden from the other companies' users: so are those still open."""
+The To-Dos a call leaves (resolve a dispute, check the customer's payment), which name the
+company's invoices, the reason and the payments, are now the company's, hidden from the other
+companies' users: so are those still open. A dispute's is its event's activity; a payment's
+was made with its call, in the same transaction, which dates both alike."""
 
 from odoo import SUPERUSER_ID, api
 
@@ -17,6 +19,22 @@ def migrate(cr, version):
          WHERE event.activity_id = activity.id
            AND event.kind = 'dispute'
            AND activity.collection_company_id IS NULL
+        """
+    )
+    cr.execute(
+        """
+        UPDATE mail_activity AS activity
+           SET collection_company_id = event.company_id
+          FROM collection_event AS event, ir_model_data AS todo
+         WHERE todo.module = 'mail'
+           AND todo.name = 'mail_activity_data_todo'
+           AND activity.activity_type_id = todo.res_id
+           AND activity.res_model = 'res.partner'
+           AND activity.res_id = event.partner_id
+           AND activity.create_date = event.create_date
+           AND activity.collection_company_id IS NULL
+           AND event.kind = 'call'
+           AND event.call_outcome = 'already_paid'
         """
     )
     env = api.Environment(cr, SUPERUSER_ID, {})
