@@ -124,7 +124,7 @@ class TestCollectionMail(CollectionCase):
                 self._customer("Muebles Ibéricos", lang="es_ES"),
                 "facturas VENCIDAS",
                 "VENCIDA",
-                "recordatorio de vencimiento",
+                "recordatorio de pago",
             ),
             "it_IT": (
                 self._customer("Arredamenti Roma", lang="it_IT"),
