@@ -279,7 +279,7 @@ class TestCollectionMultiCompany(CollectionCase):
 
     def test_collection_views_show_the_current_company(self):
         self._invoice(self.customer, 45)
-        self._invoice(self.customer, 45, company=self.company_2)
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
         self.run_engine()
         both = self.env["account.move"].with_context(
             allowed_company_ids=(self.company_1 | self.company_2).ids
@@ -293,6 +293,19 @@ class TestCollectionMultiCompany(CollectionCase):
             group["collection_stage_id"][0] for group in groups if group["collection_stage_id"]
         ]
         self.assertEqual(sorted(stage_ids), sorted((self.ladder | self.stage_2["call"]).ids))
+        # A card dragged to the other company's column is told why it stays.
+        collector = new_test_user(
+            self.env,
+            "collector.both",
+            groups="account.group_account_invoice",
+            company_id=self.company_1.id,
+            company_ids=[self.company_1.id, self.company_2.id],
+        )
+        with self.assertRaisesRegex(UserError, "a stage of its own company's ladder"):
+            move_2.with_env(both.with_user(collector).env).write(
+                {"collection_stage_id": self.stage["negotiation"].id}
+            )
+        self.assertEqual(move_2.collection_stage_id, self.stage_2["call"])
         # Calls to Make: those of the companies selected.
         action = self.env["ir.actions.act_window"]._for_xml_id(
             f"{MODULE}.mail_activity_action_collection_call"

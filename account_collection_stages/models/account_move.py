@@ -311,7 +311,7 @@ class AccountMove(models.Model):
         stage = self.env["collection.stage"].browse(vals["collection_stage_id"] or ())
         moved = self.filtered(lambda m: m.collection_stage_id != stage)
         if stage and not self.env.su:
-            moved._collection_check_stageable()
+            moved._collection_check_stageable(stage)
         result = super().write(vals)
         if moved:
             moved._collection_stage_set_by_hand(stage)
@@ -347,9 +347,22 @@ class AccountMove(models.Model):
                 )
             )
 
-    def _collection_check_stageable(self):
-        """Refuse a stage set by hand on a cancelled invoice, or one paid or credited in full:
-        the ladder has no place for them (the form keeps their stage read-only)."""
+    def _collection_check_stageable(self, stage):
+        """Refuse ``stage`` set by hand on a cancelled invoice, or one paid or credited in
+        full: the ladder has no place for them (the form keeps their stage read-only); or on an
+        invoice of another company (a card dragged to another company's column, in the
+        Collections view with several companies selected)."""
+        strangers = self.filtered(lambda m: m.company_id != stage.company_id)
+        if strangers:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s: an invoice goes on a stage of its own company's ladder, not "
+                    "on %(stage)s of %(company)s.",
+                    invoices=", ".join(strangers.mapped("display_name")),
+                    stage=stage.name,
+                    company=stage.company_id.name,
+                )
+            )
         done = self.filtered(lambda m: m.state == "cancel" or m.payment_state in PAID_STATES)
         if done:
             raise UserError(
