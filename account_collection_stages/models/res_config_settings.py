@@ -16,7 +16,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_consumer_interest_rate", readonly=False
     )
     collection_default_user_id = fields.Many2one(
-        related="company_id.collection_default_user_id", readonly=False
+        related="company_id.collection_default_user_id",
+        readonly=False,
+        # Those the daily run gives the activities to: employees of the company with
+        # invoicing rights, hence collection users (collection.activity.scheduler's
+        # _collection_workers).
+        domain=lambda self: (
+            "[('share', '=', False), ('company_ids', 'in', company_id), ('groups_id', 'in', %d)]"
+            % self.env.ref("account.group_account_invoice").id
+        ),
     )
     # The company's time zone is its address's (the company's partner), as elsewhere in Odoo.
     collection_tz = fields.Selection(
