@@ -447,10 +447,11 @@ class TestCollectionMultiCompany(CollectionCase):
         offered = self.env["product.product"].search(domain + [("id", "in", (shared | other).ids)])
         self.assertEqual(offered, shared)
 
-    def test_settings_offer_as_default_responsible_who_can_collect(self):
-        """The default collection responsible offered in the settings: an employee of the
-        company with invoicing rights, whom the run gives the activities to; not one of
-        another company, nor a salesperson who could not log a call."""
+    def test_responsibles_offered_are_who_can_collect(self):
+        """The collection responsibles offered, the company's default in the settings and a
+        customer's: employees of the company with invoicing rights, whom the run gives the
+        activities to; not one of another company, nor a salesperson who could not log a
+        call."""
         collector = self._billing_user_of_company_1("collector.one")
         salesperson = new_test_user(self.env, "salesperson.one", groups="base.group_user")
         other = new_test_user(
@@ -460,16 +461,17 @@ class TestCollectionMultiCompany(CollectionCase):
             company_id=self.company_2.id,
             company_ids=[self.company_2.id],
         )
-        fields = self.env["res.config.settings"].fields_get(
-            ["collection_default_user_id"], ["domain"]
-        )
-        domain = safe_eval(
-            fields["collection_default_user_id"]["domain"], {"company_id": self.company_1.id}
-        )
         users = collector | salesperson | other
-        self.assertEqual(
-            self.env["res.users"].search(domain + [("id", "in", users.ids)]), collector
-        )
+        for model, field in (
+            ("res.config.settings", "collection_default_user_id"),
+            ("res.partner", "collection_responsible_id"),
+        ):
+            domain = safe_eval(
+                self.env[model].fields_get([field], ["domain"])[field]["domain"],
+                {"company_id": self.company_1.id, "allowed_company_ids": self.company_1.ids},
+            )
+            offered = self.env["res.users"].search(domain + [("id", "in", users.ids)])
+            self.assertEqual(offered, collector, field)
 
     def test_work_goes_to_users_of_the_company(self):
         """Set to users of the first company only, the second company's collection responsible

@@ -3,7 +3,7 @@ form offer."""
 
 from datetime import date, timedelta
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import MODULE, CollectionCase
 
@@ -77,3 +77,13 @@ class TestCollectionWebClient(CollectionCase, HttpCase):
         self.start_tour(url, "account_collection_stages_send_now_offered", login="admin")
         move.collection_hold_until = date.today() + timedelta(days=5)
         self.start_tour(url, "account_collection_stages_send_now_hidden", login="admin")
+
+    def test_a_customers_responsible_is_one_who_can_take_its_calls(self):
+        """The customer's Collection tab offers as collection responsible the employees who
+        can take its calls, not a salesperson; its domain is evaluated by the web client."""
+        new_test_user(self.env, "sally", name="Sally Sales", groups="base.group_user")
+        self.start_tour(
+            f"/odoo/res.partner/{self.customer.id}",
+            "account_collection_stages_responsible_offered",
+            login="admin",
+        )

@@ -97,7 +97,12 @@ class ResPartner(models.Model):
         "res.users",
         string="Collection responsible",
         company_dependent=True,
-        domain=[("share", "=", False)],
+        # Those the daily run gives the activities to, in the current company (see
+        # collection.activity.scheduler's _collection_workers).
+        domain=lambda self: (
+            "[('share', '=', False), ('company_ids', 'in', [allowed_company_ids[0]]), "
+            "('groups_id', 'in', %d)]" % self.env.ref("account.group_account_invoice").id
+        ),
         help="Gets this customer's collection calls and proposals.",
         groups="base.group_user",
     )
