@@ -294,13 +294,7 @@ class TestCollectionMultiCompany(CollectionCase):
         ]
         self.assertEqual(sorted(stage_ids), sorted((self.ladder | self.stage_2["call"]).ids))
         # A card dragged to the other company's column is told why it stays.
-        collector = new_test_user(
-            self.env,
-            "collector.both",
-            groups="account.group_account_invoice",
-            company_id=self.company_1.id,
-            company_ids=[self.company_1.id, self.company_2.id],
-        )
+        collector = self._billing_user_of_both_companies("collector.both")
         with self.assertRaisesRegex(UserError, "a stage of its own company's ladder"):
             move_2.with_env(both.with_user(collector).env).write(
                 {"collection_stage_id": self.stage["negotiation"].id}
@@ -314,6 +308,16 @@ class TestCollectionMultiCompany(CollectionCase):
             domain = safe_eval(action["domain"], {"allowed_company_ids": companies.ids})
             calls = self.env["mail.activity"].search(domain + [("res_id", "=", self.customer.id)])
             self.assertEqual(calls.collection_stage_id.company_id, companies)
+
+    def _billing_user_of_both_companies(self, login):
+        """A collection user of both companies, working in the first."""
+        return new_test_user(
+            self.env,
+            login,
+            groups="account.group_account_invoice",
+            company_id=self.company_1.id,
+            company_ids=[self.company_1.id, self.company_2.id],
+        )
 
     def _billing_user_of_company_1(self, login):
         return new_test_user(
@@ -372,13 +376,7 @@ class TestCollectionMultiCompany(CollectionCase):
             other.with_user(clerk).write({"note": "Nothing to say"})
         self.assertNotEqual(str(other.note), "<p>Nothing to say</p>")
         # Its assignee sees it whatever companies are selected.
-        collector = new_test_user(
-            self.env,
-            "collector.both",
-            groups="account.group_account_invoice",
-            company_id=self.company_1.id,
-            company_ids=[self.company_1.id, self.company_2.id],
-        )
+        collector = self._billing_user_of_both_companies("collector.both")
         other.user_id = collector
         activities = (
             self.env["mail.activity"]
