@@ -5,7 +5,8 @@ they could neither mark done nor log: those still open become theirs again.
 The To-Dos a call leaves (resolve a dispute, check the customer's payment), which name the
 company's invoices, the reason and the payments, are now the company's, hidden from the other
 companies' users: so are those still open. A dispute's is its event's activity; a payment's
-was made with its call, in the same transaction, which dates both alike."""
+was made with its call, in the same transaction, which dates both alike, by the user who logged
+the call, for themselves."""
 
 from odoo import SUPERUSER_ID, api
 
@@ -32,6 +33,8 @@ def migrate(cr, version):
            AND activity.res_model = 'res.partner'
            AND activity.res_id = event.partner_id
            AND activity.create_date = event.create_date
+           AND activity.create_uid = event.create_uid
+           AND activity.user_id = event.create_uid
            AND activity.collection_company_id IS NULL
            AND event.kind = 'call'
            AND event.call_outcome = 'already_paid'
