@@ -354,6 +354,38 @@ class TestCollectionMultiCompany(CollectionCase):
         own = self.reminders(self.customer) - other
         own.mail_message_id.attachment_ids.with_user(clerk).check("read")
 
+    def test_a_shared_customers_collection_messages_are_its_companys(self):
+        """In the chatter of a customer the companies share, the other company's collection
+        messages (its reminder email, the notes of its history, its call logged) do not show
+        to the clerk; the clerk's company's do, and so do the customer's other messages."""
+        self._invoice(self.customer, 40)
+        move_2 = self._invoice(self.customer, 40, company=self.company_2)
+        self.run_engine()
+        in_company_2 = self.env(
+            context=dict(self.env.context, allowed_company_ids=self.company_2.ids)
+        )
+        with freeze_time(DAY0):
+            action = move_2.with_env(in_company_2).action_collection_log_call()
+            in_company_2[action["res_model"]].browse(action["res_id"]).action_confirm()
+        greeting = self.customer.message_post(body="Met at the fair", message_type="comment")
+        events = self.events(self.customer, "reminder") | self.events(self.customer, "call")
+        theirs = events.filtered(lambda e: e.company_id == self.company_2)
+        ours = events - theirs
+        messages = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        call_done = messages.filtered(
+            lambda m: m.mail_activity_type_id and m.collection_company_id == self.company_2
+        )
+        self.assertEqual(len(call_done), 1, "the call activity done")
+        clerk = self._billing_user_of_company_1("clerk.one")
+        seen = self.customer.with_user(clerk).message_ids
+        self.assertFalse(seen & (theirs.mail_message_id | call_done))
+        self.assertEqual(seen & ours.mail_message_id, ours.mail_message_id)
+        self.assertIn(greeting, seen)
+        with self.assertRaises(AccessError):
+            theirs.mail_message_id.with_user(clerk).read(["body"])
+
     def test_users_see_only_their_companies_activities(self):
         """The other company's call on a customer they share, with its note of amounts due,
         is hidden from the clerk, who can neither edit nor delete it; not from its assignee."""

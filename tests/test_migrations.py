@@ -98,3 +98,22 @@ class TestMigrations(CollectionCase):
         for to_do in to_dos:
             self.assertEqual(to_do.collection_company_id, self.env.company, to_do.summary)
         self.assertFalse(own.collection_company_id)
+
+    def test_a_companys_collection_messages_are_its_own(self):
+        """18.0.1.8.0: the reminders and history notes written before, which any company's
+        users read on a customer the companies share, are their company's."""
+        self._invoice(self.customer, 40)
+        self.run_engine()
+        messages = self.events(self.customer).mail_message_id
+        self.assertTrue(messages)
+        self.env.flush_all()
+        self.env.cr.execute(  # as 18.0.1.7.0 left them
+            "UPDATE mail_message SET collection_company_id = NULL WHERE id IN %s",
+            [tuple(messages.ids)],
+        )
+
+        migration("18.0.1.8.0")(self.env.cr, "18.0.1.7.0")
+        self.env.invalidate_all()
+
+        for message in messages:
+            self.assertEqual(message.collection_company_id, self.env.company)

@@ -11,6 +11,7 @@ from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
 from . import mail_activity
+from . import mail_message
 from . import collection_chatter
 from . import collection_contact_rules
 from . import collection_payment_score

@@ -36,6 +36,7 @@ class CollectionChatter(models.AbstractModel):
                     "res_id": note["res_id"],
                     "record_name": note.get("record_name"),
                     "record_company_id": note.get("company_id"),
+                    "collection_company_id": note.get("company_id"),
                     "message_type": "notification",
                     "subtype_id": subtype.id,
                     "author_id": author.id,

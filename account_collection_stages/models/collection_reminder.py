@@ -77,6 +77,7 @@ class CollectionReminder(models.AbstractModel):
                     )
                     unreached |= event
                 event.sudo().mail_message_id = message
+                message.sudo().collection_company_id = event.company_id
         self._collection_ask_for_email(unreached)
 
     def _collection_reminder_file_name(self, move, name, day):

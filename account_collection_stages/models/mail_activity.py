@@ -134,7 +134,23 @@ class MailActivity(models.Model):
                         activity=calls[0].display_name,
                     )
                 )
-        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        # The message saying a collection activity is done, its note (amounts, invoices)
+        # included, is its company's (mail.message's collection_company_id).
+        companies = {
+            (activity.res_model, activity.res_id, activity.activity_type_id.id): company
+            for activity in self
+            if (company := activity.collection_company_id)
+        }
+        messages, next_activities = super()._action_done(
+            feedback=feedback, attachment_ids=attachment_ids
+        )
+        for message in messages if companies else ():
+            company = companies.get(
+                (message.model, message.res_id, message.mail_activity_type_id.id)
+            )
+            if company:
+                message.sudo().collection_company_id = company
+        return messages, next_activities
 
     def _collection_check_call(self, partner=None, company=None):
         """Refuse to log this activity as a collection call unless it is one: a collection

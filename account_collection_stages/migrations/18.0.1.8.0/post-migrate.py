@@ -6,12 +6,25 @@ The To-Dos a call leaves (resolve a dispute, check the customer's payment), whic
 company's invoices, the reason and the payments, are now the company's, hidden from the other
 companies' users: so are those still open. A dispute's is its event's activity; a payment's
 was made with its call, in the same transaction, which dates both alike, by the user who logged
-the call, for themselves."""
+the call, for themselves.
+
+A company's collection messages on a customer the companies share show only to that company's
+users: the reminders and history notes written before are found through their events. The
+messages of collection activities done before have no trace of their company, and stay."""
 
 from odoo import SUPERUSER_ID, api
 
 
 def migrate(cr, version):
+    cr.execute(
+        """
+        UPDATE mail_message AS message
+           SET collection_company_id = event.company_id
+          FROM collection_event AS event
+         WHERE event.mail_message_id = message.id
+           AND message.collection_company_id IS NULL
+        """
+    )
     cr.execute(
         """
         UPDATE mail_activity AS activity
