@@ -368,6 +368,22 @@ class TestCollectionMultiCompany(CollectionCase):
             action = move_2.with_env(in_company_2).action_collection_log_call()
             in_company_2[action["res_model"]].browse(action["res_id"]).action_confirm()
         greeting = self.customer.message_post(body="Met at the fair", message_type="comment")
+        # The customer answers company 2's reminder, which the answer quotes.
+        reminder_2 = self.reminders(self.customer).filtered(
+            lambda e: e.company_id == self.company_2
+        )
+        self.env["mail.thread"].message_process(
+            False,
+            "From: Azure Interior <azure.interior@example.com>\r\n"
+            "To: billing@company.example.com\r\n"
+            f"Subject: Re: {reminder_2.mail_message_id.subject}\r\n"
+            f"In-Reply-To: {reminder_2.mail_message_id.message_id}\r\n"
+            "Message-Id: <answer.1@example.com>\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            "Paid yesterday, see our transfer.\r\n",
+        )
+        answer = self.env["mail.message"].search([("message_id", "=", "<answer.1@example.com>")])
+        self.assertEqual((answer.model, answer.res_id), ("res.partner", self.customer.id))
         events = self.events(self.customer, "reminder") | self.events(self.customer, "call")
         theirs = events.filtered(lambda e: e.company_id == self.company_2)
         ours = events - theirs
@@ -380,11 +396,41 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(len(call_done), 1, "the call activity done")
         clerk = self._billing_user_of_company_1("clerk.one")
         seen = self.customer.with_user(clerk).message_ids
-        self.assertFalse(seen & (theirs.mail_message_id | call_done))
+        self.assertFalse(seen & (theirs.mail_message_id | call_done | answer))
         self.assertEqual(seen & ours.mail_message_id, ours.mail_message_id)
         self.assertIn(greeting, seen)
         with self.assertRaises(AccessError):
             theirs.mail_message_id.with_user(clerk).read(["body"])
+
+    def test_collection_activities_done_together_keep_their_companies(self):
+        """A collection manager with both companies selected resolves disputes of both at
+        once: each To-Do's done message is its own company's."""
+        to_dos = self.env["mail.activity"]
+        for company in (self.company_1, self.company_2):
+            to_dos |= self.customer.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=f"Resolve the dispute of {company.name}",
+                collection_company_id=company.id,
+            )
+        to_dos |= self.customer.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Send the catalogue"
+        )
+        summaries = to_dos.mapped("summary")
+        messages, _next = to_dos.with_context(
+            allowed_company_ids=(self.company_1 | self.company_2).ids
+        )._action_done(feedback="Done")
+        by_summary = {
+            summary: messages.filtered(lambda m, summary=summary: summary in str(m.body))
+            for summary in summaries
+        }
+        self.assertEqual(
+            {summary: message.collection_company_id for summary, message in by_summary.items()},
+            {
+                f"Resolve the dispute of {self.company_1.name}": self.company_1,
+                f"Resolve the dispute of {self.company_2.name}": self.company_2,
+                "Send the catalogue": self.env["res.company"],
+            },
+        )
 
     def test_users_see_only_their_companies_activities(self):
         """The other company's call on a customer they share, with its note of amounts due,

@@ -135,21 +135,20 @@ class MailActivity(models.Model):
                     )
                 )
         # The message saying a collection activity is done, its note (amounts, invoices)
-        # included, is its company's (mail.message's collection_company_id).
-        companies = {
-            (activity.res_model, activity.res_id, activity.activity_type_id.id): company
-            for activity in self
-            if (company := activity.collection_company_id)
-        }
+        # included, is its company's (mail.message's collection_company_id). Odoo posts one
+        # message per activity, in the order of _classify_by_model().
+        companies = [
+            activity.collection_company_id
+            for data in self._classify_by_model().values()
+            for activity in data["activities"]
+        ]
         messages, next_activities = super()._action_done(
             feedback=feedback, attachment_ids=attachment_ids
         )
-        for message in messages if companies else ():
-            company = companies.get(
-                (message.model, message.res_id, message.mail_activity_type_id.id)
-            )
-            if company:
-                message.sudo().collection_company_id = company
+        if any(companies) and len(companies) == len(messages):
+            for message, company in zip(messages, companies, strict=True):
+                if company:
+                    message.sudo().collection_company_id = company
         return messages, next_activities
 
     def _collection_check_call(self, partner=None, company=None):

@@ -9,6 +9,7 @@ class MailMessage(models.Model):
         "res.company",
         string="Collection company",
         readonly=True,
+        index="btree_not_null",
         help="Company whose collection wrote this message: a reminder, a note of its "
         "collection history, a collection activity done. On a customer the companies share, "
         "only the users of that company read it.",

@@ -399,6 +399,16 @@ class ResPartner(models.Model):
         contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
         return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
 
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        """A reply to a company's collection message (the customer answering its reminder,
+        which the reply quotes) is that company's too."""
+        parent = self.env["mail.message"].sudo().browse(kwargs.get("parent_id") or ())
+        message = super().message_post(**kwargs)
+        if parent.collection_company_id:
+            message.sudo().collection_company_id = parent.collection_company_id
+        return message
+
     def _collection_overdue_moves(self, companies=None):
         """The customers' posted invoices with an installment past due, of ``companies`` (by
         default the current company), each company's past due on its own day."""
