@@ -401,6 +401,12 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertIn(greeting, seen)
         with self.assertRaises(AccessError):
             theirs.mail_message_id.with_user(clerk).read(["body"])
+        # Nor can the clerk react to it or edit it, though allowed to edit the customer.
+        clerk.groups_id |= self.env.ref("base.group_partner_manager")
+        messages = self.env["mail.message"].with_user(clerk)
+        for message in theirs.mail_message_id:
+            self.assertFalse(messages._get_with_access(message.id, "create"))
+        self.assertEqual(messages._get_with_access(greeting.id, "create"), greeting)
 
     def test_collection_activities_done_together_keep_their_companies(self):
         """A collection manager with both companies selected resolves disputes of both at

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class MailMessage(models.Model):
@@ -14,3 +14,14 @@ class MailMessage(models.Model):
         "collection history, a collection activity done. On a customer the companies share, "
         "only the users of that company read it.",
     )
+
+    @api.model
+    def _get_with_access(self, message_id, operation, **kwargs):
+        """Odoo lets whoever may act on a message's document react to the message or edit
+        it, whatever the record rules: not to another company's collection message, hidden
+        from them."""
+        message = super()._get_with_access(message_id, operation, **kwargs)
+        company = message.sudo().collection_company_id
+        if company and not self.env.su and company not in self.env.companies:
+            return self.browse()
+        return message
