@@ -259,7 +259,7 @@ class TestCollectionMultiCompany(CollectionCase):
         self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 15, company=self.company_2)
         self.run_engine()
-        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk = self._billing_user("clerk.one", self.company_1)
         customer = self.customer.with_user(clerk)
         with freeze_time(DAY0):
             action = customer.action_collection_exclude()
@@ -294,7 +294,7 @@ class TestCollectionMultiCompany(CollectionCase):
         ]
         self.assertEqual(sorted(stage_ids), sorted((self.ladder | self.stage_2["call"]).ids))
         # A card dragged to the other company's column is told why it stays.
-        collector = self._billing_user_of_both_companies("collector.both")
+        collector = self._billing_user("collector.both", self.company_1, self.company_2)
         with self.assertRaisesRegex(UserError, "a stage of its own company's ladder"):
             move_2.with_env(both.with_user(collector).env).write(
                 {"collection_stage_id": self.stage["negotiation"].id}
@@ -309,30 +309,21 @@ class TestCollectionMultiCompany(CollectionCase):
             calls = self.env["mail.activity"].search(domain + [("res_id", "=", self.customer.id)])
             self.assertEqual(calls.collection_stage_id.company_id, companies)
 
-    def _billing_user_of_both_companies(self, login):
-        """A collection user of both companies, working in the first."""
+    def _billing_user(self, login, *companies):
+        """A collection user (Billing) of ``companies``, working in the first."""
         return new_test_user(
             self.env,
             login,
             groups="account.group_account_invoice",
-            company_id=self.company_1.id,
-            company_ids=[self.company_1.id, self.company_2.id],
-        )
-
-    def _billing_user_of_company_1(self, login):
-        return new_test_user(
-            self.env,
-            login,
-            groups="account.group_account_invoice",
-            company_id=self.company_1.id,
-            company_ids=[self.company_1.id],
+            company_id=companies[0].id,
+            company_ids=[company.id for company in companies],
         )
 
     def test_users_see_only_their_companies(self):
         self._invoice(self.customer, 15)
         self._invoice(self.customer, 15, company=self.company_2)
         self.run_engine()
-        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk = self._billing_user("clerk.one", self.company_1)
         events = self.env["collection.event"].with_user(clerk).search([])
         self.assertTrue(events)
         self.assertEqual(events.company_id, self.company_1)
@@ -394,7 +385,7 @@ class TestCollectionMultiCompany(CollectionCase):
             lambda m: m.mail_activity_type_id and m.collection_company_id == self.company_2
         )
         self.assertEqual(len(call_done), 1, "the call activity done")
-        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk = self._billing_user("clerk.one", self.company_1)
         seen = self.customer.with_user(clerk).message_ids
         self.assertFalse(seen & (theirs.mail_message_id | call_done | answer))
         self.assertEqual(seen & ours.mail_message_id, ours.mail_message_id)
@@ -448,7 +439,7 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(calls.collection_company_id, self.company_1 | self.company_2)
         other = calls.filtered(lambda a: a.collection_company_id == self.company_2)
         # Who may edit contacts, as Odoo's employees may by default.
-        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk = self._billing_user("clerk.one", self.company_1)
         clerk.groups_id |= self.env.ref("base.group_partner_manager")
         seen = self.env["mail.activity"].with_user(clerk).search([("id", "in", calls.ids)])
         self.assertEqual(seen, calls - other)
@@ -460,7 +451,7 @@ class TestCollectionMultiCompany(CollectionCase):
             other.with_user(clerk).write({"note": "Nothing to say"})
         self.assertNotEqual(str(other.note), "<p>Nothing to say</p>")
         # Its assignee sees it whatever companies are selected.
-        collector = self._billing_user_of_both_companies("collector.both")
+        collector = self._billing_user("collector.both", self.company_1, self.company_2)
         other.user_id = collector
         activities = (
             self.env["mail.activity"]
@@ -504,7 +495,7 @@ class TestCollectionMultiCompany(CollectionCase):
         log_call(move_1, self.env, outcome="already_paid")
         to_dos = self.customer.activity_ids - before
         self.assertEqual(len(to_dos), 3)
-        clerk = self._billing_user_of_company_1("clerk.one")
+        clerk = self._billing_user("clerk.one", self.company_1)
         clerk.groups_id |= self.env.ref("base.group_partner_manager")
         seen = self.customer.with_user(clerk).activity_ids & to_dos
         self.assertEqual(seen.mapped("summary"), ["Check the customer's payment"])
@@ -534,15 +525,9 @@ class TestCollectionMultiCompany(CollectionCase):
         customer's: employees of the company with invoicing rights, whom the run gives the
         activities to; not one of another company, nor a salesperson who could not log a
         call."""
-        collector = self._billing_user_of_company_1("collector.one")
+        collector = self._billing_user("collector.one", self.company_1)
         salesperson = new_test_user(self.env, "salesperson.one", groups="base.group_user")
-        other = new_test_user(
-            self.env,
-            "collector.two",
-            groups="account.group_account_invoice",
-            company_id=self.company_2.id,
-            company_ids=[self.company_2.id],
-        )
+        other = self._billing_user("collector.two", self.company_2)
         users = collector | salesperson | other
         for model, field in (
             ("res.config.settings", "collection_default_user_id"),
@@ -559,7 +544,7 @@ class TestCollectionMultiCompany(CollectionCase):
         """Set to users of the first company only, the second company's collection responsible
         and default collector are passed over: its call goes to one of its collection
         managers, who can open its invoices."""
-        outsider = self._billing_user_of_company_1("collector.one")
+        outsider = self._billing_user("collector.one", self.company_1)
         self.customer.with_company(self.company_2).collection_responsible_id = outsider
         self.company_2.collection_default_user_id = outsider
         admin = self.env.ref("base.user_admin")
@@ -576,13 +561,7 @@ class TestCollectionMultiCompany(CollectionCase):
     def test_work_goes_to_a_collection_user_when_the_company_has_no_manager(self):
         """A company with no collection manager, default collector or administrator of its
         own: its call goes to one of its collection users, not to the run's user."""
-        clerk = new_test_user(
-            self.env,
-            "clerk.two",
-            groups="account.group_account_invoice",
-            company_id=self.company_2.id,
-            company_ids=[self.company_2.id],
-        )
+        clerk = self._billing_user("clerk.two", self.company_2)
         move = self._invoice(self.customer, 15, company=self.company_2, post=False)
         move.invoice_user_id = False  # no salesperson either
         move.action_post()

@@ -8,6 +8,17 @@ from odoo import api, fields, models
 from .collection_activity_note import ActivityNotes
 from .sql_rows import insert_rows
 
+
+def workers_domain(env, company):
+    """The users _collection_workers keeps, as a field domain the web client evaluates:
+    ``company`` is the expression of the company's id there. Invoicing rights imply the
+    collection user group; a search leaves archived users out."""
+    billing = env.ref("account.group_account_invoice").id
+    return (
+        f"[('share', '=', False), ('company_ids', 'in', {company}), ('groups_id', 'in', {billing})]"
+    )
+
+
 # Kind of the event written when a stage's activity is scheduled ("note" for the others).
 ACTIVITY_EVENT_KIND = {"call": "call", "agency": "agency", "legal": "legal"}
 
@@ -284,7 +295,7 @@ class CollectionActivityScheduler(models.AbstractModel):
         """Those of ``users`` who can act on the current company's invoices: active employees
         of the company who are collection users with invoicing rights (a salesperson without
         the first could neither log the call nor mark it done; the call dialog reads the
-        customer's invoices)."""
+        customer's invoices). workers_domain offers the same users in the forms."""
         company = self.env.company
         return (users or self.env["res.users"]).filtered(
             lambda u: (

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .collection_activity_scheduler import workers_domain
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -18,13 +20,8 @@ class ResConfigSettings(models.TransientModel):
     collection_default_user_id = fields.Many2one(
         related="company_id.collection_default_user_id",
         readonly=False,
-        # Those the daily run gives the activities to: employees of the company with
-        # invoicing rights, hence collection users (collection.activity.scheduler's
-        # _collection_workers).
-        domain=lambda self: (
-            "[('share', '=', False), ('company_ids', 'in', company_id), ('groups_id', 'in', %d)]"
-            % self.env.ref("account.group_account_invoice").id
-        ),
+        # Those the daily run gives the activities to.
+        domain=lambda self: workers_domain(self.env, "company_id"),
     )
     # The company's time zone is its address's (the company's partner), as elsewhere in Odoo.
     collection_tz = fields.Selection(

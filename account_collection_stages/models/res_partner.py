@@ -8,6 +8,7 @@ from .account_move import (
     past_due_invoice_line_domain,
     past_due_line_domain,
 )
+from .collection_activity_scheduler import workers_domain
 
 PAYMENT_RATINGS = [("good", "Good"), ("fair", "Fair"), ("poor", "Poor"), ("none", "No history")]
 # The payment history the collection run computes: a payment plan's approval depends on it.
@@ -97,12 +98,8 @@ class ResPartner(models.Model):
         "res.users",
         string="Collection responsible",
         company_dependent=True,
-        # Those the daily run gives the activities to, in the current company (see
-        # collection.activity.scheduler's _collection_workers).
-        domain=lambda self: (
-            "[('share', '=', False), ('company_ids', 'in', [allowed_company_ids[0]]), "
-            "('groups_id', 'in', %d)]" % self.env.ref("account.group_account_invoice").id
-        ),
+        # Those the daily run gives the activities to, in the current company.
+        domain=lambda self: workers_domain(self.env, "[allowed_company_ids[0]]"),
         help="Gets this customer's collection calls and proposals.",
         groups="base.group_user",
     )
