@@ -56,20 +56,11 @@ class CollectionPaymentScore(models.AbstractModel):
         query = SQL(
             """
             WITH invoice AS (
-                SELECT move.commercial_partner_id AS partner_id,
+                SELECT move.id,
+                       move.commercial_partner_id AS partner_id,
                        ABS(move.amount_total_signed) AS weight,
                        move.invoice_date_due AS due,
-                       move.payment_state IN ('paid', 'in_payment') AS paid,
-                       (SELECT MAX(part.max_date)
-                          FROM account_partial_reconcile part
-                          JOIN account_move_line line ON line.id = part.debit_move_id
-                          JOIN account_move_line paying ON paying.id = part.credit_move_id
-                          JOIN account_move paying_move ON paying_move.id = paying.move_id
-                         WHERE line.move_id = move.id
-                           AND paying_move.move_type != 'out_refund'
-                           -- nor an exchange difference, dated as the match it follows
-                           AND paying.journal_id IS DISTINCT FROM %(exchange_journal)s
-                       ) AS paid_on
+                       move.payment_state IN ('paid', 'in_payment') AS paid
                   FROM account_move move
                  WHERE move.company_id = %(company)s
                    AND move.partner_id IN %(contacts)s
@@ -79,11 +70,29 @@ class CollectionPaymentScore(models.AbstractModel):
                    AND move.payment_state != 'reversed'
                    AND move.invoice_date_due < %(today)s
                    AND move.invoice_date_due >= %(since)s
-            ), judged AS (
-                SELECT partner_id, weight, due,
-                       paid AND (paid_on IS NULL OR paid_on <= due) AS on_time,
-                       CASE WHEN paid THEN COALESCE(paid_on, due) ELSE %(today)s END AS until
+            ), payment AS (
+                -- The paid invoices' last payment, joined once: a subquery per invoice ran
+                -- twice for each paid one, and its estimated cost had PostgreSQL compile the
+                -- query (JIT, up to a second) for a batch of customers with a long history.
+                SELECT line.move_id, MAX(part.max_date) AS paid_on
                   FROM invoice
+                  JOIN account_move_line line ON line.move_id = invoice.id
+                  JOIN account_partial_reconcile part ON part.debit_move_id = line.id
+                  JOIN account_move_line paying ON paying.id = part.credit_move_id
+                  JOIN account_move paying_move ON paying_move.id = paying.move_id
+                 WHERE invoice.paid
+                   AND paying_move.move_type != 'out_refund'
+                   -- nor an exchange difference, dated as the match it follows
+                   AND paying.journal_id IS DISTINCT FROM %(exchange_journal)s
+              GROUP BY line.move_id
+            ), judged AS (
+                SELECT invoice.partner_id, invoice.weight, invoice.due,
+                       invoice.paid AND (payment.paid_on IS NULL OR payment.paid_on <= invoice.due)
+                           AS on_time,
+                       CASE WHEN invoice.paid THEN COALESCE(payment.paid_on, invoice.due)
+                            ELSE %(today)s END AS until
+                  FROM invoice
+             LEFT JOIN payment ON payment.move_id = invoice.id
             )
             SELECT partner_id,
                    SUM(weight),
