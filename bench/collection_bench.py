@@ -15,10 +15,13 @@ carries all of its customer's overdue invoices, about N/C PDFs).
 1. The data database holds ``account`` and ``account_collection_stages`` without demo data, C
    customers with an email and N posted customer invoices (immediate payment, due 0-240 days
    ago, uniformly), partial payments on ~5% of them and an open credit note for ~3% of the
-   customers. It is built once (install with odoo-bin, then the records, committed: half an
-   hour at the default size, Odoo numbers invoices one by one) and marked with the parameter
-   ``collection_bench.size`` = ``C:N``; the module is updated in it whenever the addon's files
-   change. Due dates are relative to the day the records were made.
+   customers. With ``--paid-history`` K, it also holds K paid invoices for each open one,
+   issued 1 to 24 months ago and a third of them paid late: the history the payment score
+   reads every day, which a live book has. It is built once (install with odoo-bin, then the
+   records, committed: half an hour at the default size without history, Odoo numbers invoices
+   one by one) and marked with the parameter ``collection_bench.size`` = ``C:N`` (``C:N:paidK``);
+   the module is updated in it whenever the addon's files change. Due dates are relative to
+   the day the records were made.
 2. Every measured run works on a fresh copy of it, ``<db>_run``, dropped afterwards (kept with
    ``--keep-run-db``): the engine runs as in production, committing batch by batch, and the
    next run starts from the same state.
@@ -86,6 +89,7 @@ DEFAULT_CUSTOMERS, DEFAULT_INVOICES = 2000, 20000
 SIZE_PARAM = "collection_bench.size"
 FILES_PARAM = "collection_bench.addon_files"
 MAX_DAYS_OVERDUE = 240
+HISTORY_DAYS = (30, 720)  # the paid invoices' age: within the payment score's 24 months
 PAID_STATES = ("paid", "in_payment", "reversed")
 STUB_PDF = b"%PDF-1.4\n% collection benchmark: stub document\n%%EOF\n"
 TARGET_READ_RATIO = 5.0
@@ -119,10 +123,17 @@ def parse_args():
         help="open customer invoices (BENCH_INVOICES, default %(default)s)",
     )
     parser.add_argument(
+        "--paid-history",
+        type=int,
+        default=int(env("BENCH_PAID_HISTORY", 0)),
+        help="paid invoices for each open one, issued 1 to 24 months ago: the history the "
+        "payment score reads every day (BENCH_PAID_HISTORY, default %(default)s)",
+    )
+    parser.add_argument(
         "--db",
         default=env("BENCH_DB") or None,
         help="data database (BENCH_DB; default collections_bench, or collections_bench_C_N "
-        "for another size than the default one)",
+        "for another size than the default one; _paidK added with a paid history)",
     )
     parser.add_argument(
         "--pdf-emails",
@@ -178,6 +189,8 @@ def parse_args():
     args = parser.parse_args()
     if args.customers < 1 or args.invoices < 1:
         parser.error("--customers and --invoices must be positive")
+    if args.paid_history < 0:
+        parser.error("--paid-history must not be negative")
     if not args.db:
         default_size = (args.customers, args.invoices) == (DEFAULT_CUSTOMERS, DEFAULT_INVOICES)
         args.db = (
@@ -185,7 +198,15 @@ def parse_args():
             if default_size
             else f"collections_bench_{args.customers}_{args.invoices}"
         )
+        if args.paid_history:
+            args.db += f"_paid{args.paid_history}"
     return args
+
+
+def data_size(args):
+    """The data database's size marker (SIZE_PARAM)."""
+    size = f"{args.customers}:{args.invoices}"
+    return f"{size}:paid{args.paid_history}" if args.paid_history else size
 
 
 # --------------------------------------------------------------------- databases
@@ -297,7 +318,7 @@ def ensure_data_db(args):
 
 
 def ensure_records(args):
-    db, size = args.db, f"{args.customers}:{args.invoices}"
+    db, size = args.db, data_size(args)
     marker = db_param(db, SIZE_PARAM)
     if marker == size:
         return
@@ -324,7 +345,7 @@ def build_data(args):
         # No chatter for the set-up records: the benchmark measures the engine, not them.
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         make_records(env, args)
-        env["ir.config_parameter"].set_param(SIZE_PARAM, f"{args.customers}:{args.invoices}")
+        env["ir.config_parameter"].set_param(SIZE_PARAM, data_size(args))
         cr.commit()
     say(f"Records created and committed in {time.monotonic() - started:.0f} s")
 
@@ -393,6 +414,46 @@ def make_records(env, args):
         pay_partially(env, Move.browse(chunk), rng, today)
         env.invalidate_all()
     say(f"Partial payments: {len(paid)} invoices")
+    if args.paid_history:
+        make_paid_history(env, args, rng, partner_ids, term, today)
+
+
+def make_paid_history(env, args, rng, partner_ids, term, today):
+    """``args.paid_history`` paid invoices for each open one, spread over the customers as
+    those are: issued 1 to 24 months ago, due at once, paid in full, a third of them late."""
+    count = args.paid_history * args.invoices
+    specs = sorted(
+        (
+            today - timedelta(days=rng.randint(*HISTORY_DAYS)),
+            partner_ids[i % len(partner_ids)],
+            round(rng.uniform(50, 5000), 2),
+        )
+        for i in range(count)
+    )
+    Move = env["account.move"]
+    done = 0
+    for chunk in split_every(1000, specs):
+        moves = Move.create([invoice_vals("out_invoice", *spec, term) for spec in chunk])
+        moves.action_post()
+        pay(
+            env,
+            moves,
+            [
+                (
+                    move.amount_total,
+                    min(
+                        today,
+                        move.invoice_date_due
+                        + timedelta(days=rng.randint(1, 60) if rng.random() < 1 / 3 else 0),
+                    ),
+                )
+                for move in moves
+            ],
+            ("paid", "in_payment"),
+        )
+        done += len(moves)
+        env.invalidate_all()
+        say(f"Paid history: {done}/{count} invoices posted and paid")
 
 
 def invoice_vals(move_type, day, partner_id, amount, term):
@@ -411,8 +472,25 @@ def invoice_vals(move_type, day, partner_id, amount, term):
 
 
 def pay_partially(env, moves, rng, today):
-    """What the payment wizard does for one invoice at a time, for many invoices at once:
-    a posted payment of part of each invoice, reconciled with it."""
+    """A payment of part of each invoice, reconciled with it."""
+    pay(
+        env,
+        moves,
+        [
+            (
+                round(move.amount_total * rng.uniform(0.2, 0.8), 2),
+                min(today, move.invoice_date + timedelta(days=rng.randint(0, 30))),
+            )
+            for move in moves
+        ],
+        ("partial",),
+    )
+
+
+def pay(env, moves, terms, states):
+    """What the payment wizard does for one invoice at a time, for many invoices at once: a
+    posted payment of each invoice, ``terms`` giving each its (amount, date), reconciled with
+    it; each invoice is then in one of the payment ``states``."""
     journal = env["account.journal"].search(
         [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
     )
@@ -422,12 +500,12 @@ def pay_partially(env, moves, rng, today):
                 "payment_type": "inbound",
                 "partner_type": "customer",
                 "partner_id": move.commercial_partner_id.id,
-                "amount": round(move.amount_total * rng.uniform(0.2, 0.8), 2),
-                "date": min(today, move.invoice_date + timedelta(days=rng.randint(0, 30))),
+                "amount": amount,
+                "date": date,
                 "journal_id": journal.id,
                 "memo": move.name,
             }
-            for move in moves
+            for move, (amount, date) in zip(moves, terms, strict=True)
         ]
     )
     payments.action_post()
@@ -437,9 +515,9 @@ def pay_partially(env, moves, rng, today):
         plan.append(lines.filtered(lambda line: line.account_type == "asset_receivable"))
         move.matched_payment_ids += payment
     env["account.move.line"]._reconcile_plan(plan)
-    unpaid = moves.filtered(lambda m: m.payment_state != "partial")
+    unpaid = moves.filtered(lambda m: m.payment_state not in states)
     if unpaid:
-        raise RuntimeError(f"partial payments did not reconcile with {unpaid[:5].mapped('name')}")
+        raise RuntimeError(f"payments did not reconcile with {unpaid[:5].mapped('name')}")
 
 
 # ------------------------------------------------------------------- report server
@@ -790,6 +868,13 @@ def measure_on(env, args, results, report_url):
         credit_notes=Move.search_count(
             [("move_type", "=", "out_refund"), ("state", "=", "posted")]
         ),
+        paid_invoices=Move.search_count(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("paid", "in_payment")),
+            ]
+        ),
         batch_size=batch_size,
         pdf_emails=args.pdf_emails,
     )
@@ -932,7 +1017,8 @@ def print_report(args, results):
         f"addon            {results['addon']}",
         f"records          {results['customers']} customers, {invoices} open customer invoices "
         f"({results['overdue_invoices']} overdue, {results['partial_payments']} partly paid), "
-        f"{results['credit_notes']} credit notes",
+        f"{results['credit_notes']} credit notes, {results['paid_invoices']} paid invoices "
+        "(the history the payment score reads)",
         f"run              {batches} batches of up to {results['batch_size']} customers, "
         f"commit after each, no time budget; {run['seconds']:.2f} s, {run['queries']} queries "
         "in all",
