@@ -162,6 +162,15 @@ class TestCollectionLadder(CollectionCase):
         self.assertTrue(move.collection_stage_manual)
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
 
+    def test_draft_taken_off_the_ladder_by_hand_has_no_next_action(self):
+        move = self._invoice(self.customer, 35)
+        self.run_engine()
+        self.assertTrue(move.collection_next_action_date)
+        with freeze_time(DAY0 + timedelta(days=1)):
+            move.button_draft()
+            move.collection_stage_id = False
+        self.assertFalse(move.collection_next_action_date)
+
     def test_invoice_corrected_in_draft_starts_over(self):
         postponed = self._invoice(self.customer, 40)
         other = self._customer("Deco Addict")

@@ -117,3 +117,22 @@ class TestMigrations(CollectionCase):
 
         for message in messages:
             self.assertEqual(message.collection_company_id, self.env.company)
+
+    def test_an_invoice_off_the_ladder_has_no_next_action(self):
+        """18.0.1.9.0: an invoice taken off the ladder by hand while not past due kept its
+        next collection action; the invoices on the ladder keep theirs."""
+        staged = self._invoice(self.customer, 35)
+        off = self._invoice(self._customer("Deco Addict"), 35)
+        self.run_engine()
+        self.env.flush_all()
+        self.env.cr.execute(  # as 18.0.1.8.0 left a draft taken off the ladder by hand
+            "UPDATE account_move SET collection_stage_id = NULL WHERE id = %s", [off.id]
+        )
+        self.env.invalidate_all()
+        self.assertTrue(off.collection_next_action_date)
+
+        migration("18.0.1.9.0")(self.env.cr, "18.0.1.8.0")
+        self.env.invalidate_all()
+
+        self.assertFalse(off.collection_next_action_date)
+        self.assertTrue(staged.collection_next_action_date)

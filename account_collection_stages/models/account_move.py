@@ -382,6 +382,9 @@ class AccountMove(models.Model):
             if stage:
                 # A new stage is a collection action, as the daily run's are.
                 vals["collection_last_action_date"] = today
+            else:
+                # Off the ladder, past due or not (only those are dated again below).
+                vals["collection_next_action_date"] = False
             moves.sudo().write({**vals, "collection_stage_manual": bool(stage)})
             writes = {}
             self.env["collection.next.action"].sudo().with_company(company)._collection_replan(
