@@ -500,6 +500,9 @@ class CollectionEngine(models.AbstractModel):
             [
                 ("company_id", "=", self.env.company.id),
                 ("commercial_partner_id", "in", partners.ids),
+                # Only an invoice on a stage is dated (_collection_plan_next_actions): the
+                # database finds the batch's by the index of the invoices on the ladder.
+                ("collection_stage_id", "!=", False),
                 ("collection_next_action_date", "!=", False),
                 *expression.OR(
                     [
