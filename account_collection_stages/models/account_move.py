@@ -383,14 +383,15 @@ class AccountMove(models.Model):
                 # A new stage is a collection action, as the daily run's are.
                 vals["collection_last_action_date"] = today
             else:
-                # Off the ladder, past due or not (only those are dated again below).
+                # Off the ladder, past due or not: no next action.
                 vals["collection_next_action_date"] = False
             moves.sudo().write({**vals, "collection_stage_manual": bool(stage)})
-            writes = {}
-            self.env["collection.next.action"].sudo().with_company(company)._collection_replan(
-                moves.sudo(), today, writes
-            )
-            self.env["collection.engine"].sudo()._collection_write_moves(writes)
+            if stage:
+                writes = {}
+                self.env["collection.next.action"].sudo().with_company(company)._collection_replan(
+                    moves.sudo(), today, writes
+                )
+                self.env["collection.engine"].sudo()._collection_write_moves(writes)
         self.env["collection.event"]._collection_log_action(
             "stage_change",
             self.env._("Stage set by hand.")
