@@ -289,11 +289,19 @@ class CollectionEngine(models.AbstractModel):
         ]
         if partners is not None:
             domain += [
-                # The lines' own partner first: the database finds them by its index.
+                # The receivable accounts and the lines' own partners by id: the database finds
+                # the lines through Odoo's index of the open lines by account and partner, not
+                # among all the customers' lines, the paid ones included.
+                ("account_id", "in", self._collection_receivable_account_ids()),
                 ("partner_id", "in", partners._collection_contact_ids()),
                 ("move_id.commercial_partner_id", "in", partners.ids),
             ]
         return domain
+
+    def _collection_receivable_account_ids(self):
+        """The receivable accounts' ids (account_type on a line names them through a join,
+        which no index of the lines can use)."""
+        return self.env["account.account"].search([("account_type", "=", "asset_receivable")]).ids
 
     # ------------------------------------------------------------ one batch
     def _collection_process_safely(self, partners, today, remind=True):
