@@ -55,6 +55,21 @@ class TestCollectionScore(CollectionCase):
         self.assertEqual(self.customer.collection_payment_score, 47)
         self.assertEqual(self.customer.collection_payment_rating, "fair")
 
+    def test_a_payment_taken_back_makes_the_invoice_late_again(self):
+        """A cheque paid an invoice on its due date, 100 days ago, and bounced: the invoice
+        is unpaid, 100 days late, as soon as the payment is unmatched."""
+        move = self._invoice(self.customer, 100, amount=1000.0)
+        with freeze_time(DAY0):
+            payment = self._pay(move, day=DAY0 - timedelta(days=100))
+        self.assertEqual(self.customer.collection_payment_score, 100)
+        with freeze_time(DAY0):
+            payment.move_id.line_ids.remove_move_reconcile()
+        self.assertEqual(move.payment_state, "not_paid")
+        # Never on time, 100 days late: 0 - 50 -> 0, poor.
+        self.assertEqual(self.customer.collection_on_time_ratio, 0.0)
+        self.assertEqual(self.customer.collection_avg_days_late, 100.0)
+        self.assertEqual(self.customer.collection_payment_rating, "poor")
+
     def test_a_late_credit_note_does_not_make_a_paid_invoice_late(self):
         """The customer paid 900 on time and rightly disputed 100, credited 45 days later:
         the invoice was paid on time."""
