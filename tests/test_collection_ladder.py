@@ -334,6 +334,16 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(held.collection_stage_id, self.stage["call"])
         self.assertEqual(held.collection_next_action_date, DAY0 + timedelta(days=50))
 
+    def test_no_next_action_for_an_excluded_customer(self):
+        move = self._invoice(self.customer, 10)
+        self.run_engine()
+        self.assertEqual(move.collection_next_action_date, DAY0 + timedelta(days=20))
+        self.customer.write(
+            {"collection_excluded": True, "collection_exclusion_reason": "Insolvency proceedings"}
+        )
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(move.collection_next_action_date)
+
     def test_next_reminder_on_the_last_stage_is_dated_again_after_a_hold(self):
         """A ladder whose last stage emails: the hold over, the invoice's next reminder is
         dated again, though no stage follows and none is due that day."""

@@ -504,6 +504,8 @@ class CollectionEngine(models.AbstractModel):
         paid_by_credits = [
             move for move in overdue if move not in targets and move.collection_next_action_date
         ]
+        # The batch's excluded customers, not all contacts': no scan of them.
+        excluded = partners.filtered("collection_excluded")
         paused = self.env["account.move"].search(
             [
                 ("company_id", "=", self.env.company.id),
@@ -517,7 +519,7 @@ class CollectionEngine(models.AbstractModel):
                         self._collection_paused_domain(today),
                         [("payment_state", "in", UNCHASED_STATES)],
                         [("collection_excluded", "=", True)],
-                        [("commercial_partner_id.collection_excluded", "=", True)],
+                        [("commercial_partner_id", "in", excluded.ids)],
                     ]
                 ),
             ]
