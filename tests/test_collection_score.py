@@ -32,6 +32,8 @@ class TestCollectionScore(CollectionCase):
         self.assertEqual(self.customer.collection_avg_days_late, 3.5)
         self.assertEqual(self.customer.collection_payment_score, 73)
         self.assertEqual(self.customer.collection_payment_rating, "good")
+        self.assertEqual(on_time.collection_paid_date, DAY0 - timedelta(days=100))
+        self.assertEqual(late.collection_paid_date, DAY0 - timedelta(days=66))
 
         # An unpaid invoice 20 days overdue and a broken promise on it.
         unpaid = self._invoice(self.customer, 20, amount=1000.0)
@@ -65,6 +67,7 @@ class TestCollectionScore(CollectionCase):
         with freeze_time(DAY0):
             payment.move_id.line_ids.remove_move_reconcile()
         self.assertEqual(move.payment_state, "not_paid")
+        self.assertFalse(move.collection_paid_date)
         # Never on time, 100 days late: 0 - 50 -> 0, poor.
         self.assertEqual(self.customer.collection_on_time_ratio, 0.0)
         self.assertEqual(self.customer.collection_avg_days_late, 100.0)
@@ -89,6 +92,7 @@ class TestCollectionScore(CollectionCase):
             ).reconcile()
             self.customer.action_collection_recompute_score()
         self.assertEqual(move.payment_state, "paid")
+        self.assertEqual(move.collection_paid_date, DAY0 - timedelta(days=100))
         self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
         self.assertEqual(self.customer.collection_payment_score, 100)
 
@@ -122,6 +126,20 @@ class TestCollectionScore(CollectionCase):
         self.assertEqual(move.payment_state, "paid")
         self.assertTrue(move.line_ids.matched_credit_ids.exchange_move_id)
         self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
+
+    def test_payment_dates_stored_on_install(self):
+        """Installed on a book with a past, the addon dates its paid invoices at once."""
+        paid = self._invoice(self.customer, 100, amount=1000.0)
+        unpaid = self._invoice(self.customer, 50, amount=500.0)
+        with freeze_time(DAY0):
+            self._pay(paid, day=DAY0 - timedelta(days=90))
+        self.env.cr.execute(
+            "UPDATE account_move SET collection_paid_date = NULL WHERE id IN %s",
+            [(paid | unpaid)._ids],
+        )
+        self.env["account.move"]._collection_init_paid_dates()
+        self.assertEqual(paid.collection_paid_date, DAY0 - timedelta(days=90))
+        self.assertFalse(unpaid.collection_paid_date)
 
     def test_chronic_late_payer_is_poor(self):
         for days in (200, 150, 100):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.sql import create_index
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column, create_index
 
 # Payment states of an invoice with nothing left to collect.
 PAID_STATES = ("paid", "in_payment", "reversed")
@@ -182,6 +183,15 @@ class AccountMove(models.Model):
         copy=False,
         groups="base.group_user",
     )
+    collection_paid_date = fields.Date(
+        string="Paid on",
+        compute="_compute_collection_paid_date",
+        store=True,
+        copy=False,
+        help="The date of the last payment of a paid customer invoice, which the payment score "
+        "compares with its due date; empty while unpaid, and when credit notes alone paid it.",
+        groups="base.group_user",
+    )
     collection_overdue = fields.Boolean(
         string="Overdue", compute="_compute_collection_overdue", groups="base.group_user"
     )
@@ -215,6 +225,17 @@ class AccountMove(models.Model):
         "customer can be written to.",
         groups="account_collection_stages.group_collection_user",
     )
+
+    def _auto_init(self):
+        # The paid invoices' payment dates, by one UPDATE on the first install or update, not
+        # by the ORM invoice by invoice.
+        created = not column_exists(self.env.cr, self._table, "collection_paid_date")
+        if created:
+            create_column(self.env.cr, self._table, "collection_paid_date", "date")
+        result = super()._auto_init()
+        if created:
+            self._collection_init_paid_dates()
+        return result
 
     def init(self):
         super().init()
@@ -266,6 +287,73 @@ class AccountMove(models.Model):
             move.collection_days_overdue = (today - due).days if due else 0
             move.collection_amount_overdue = sum(lines.mapped("amount_residual_currency"))
             move.collection_on_hold = self.env["collection.engine"]._collection_on_hold(move, today)
+
+    @api.depends("payment_state", "line_ids.matched_credit_ids")
+    def _compute_collection_paid_date(self):
+        paid = self.filtered(
+            lambda move: (
+                move.id
+                and move.move_type == "out_invoice"
+                and move.payment_state in ("paid", "in_payment")
+            )
+        )
+        dates = {}
+        if paid:
+            # The query takes the invoices by id, not by payment state, which is computed but
+            # may not be written yet; their type and company are written as they are created.
+            self.env["account.move.line"].flush_model(["move_id", "journal_id"])
+            self.env["account.partial.reconcile"].flush_model(
+                ["debit_move_id", "credit_move_id", "max_date"]
+            )
+            self.env["res.company"].flush_model(["currency_exchange_journal_id"])
+            dates = dict(
+                self.env.execute_query(
+                    self._collection_paid_dates_query(SQL("move.id IN %s", tuple(paid.ids)))
+                )
+            )
+        for move in self:
+            move.collection_paid_date = dates.get(move.id, False)
+
+    @api.model
+    def _collection_paid_dates_query(self, invoices):
+        """(invoice id, date of its last payment) of the paid customer invoices ``invoices``
+        (an SQL condition on ``move``): the latest match of each with anything but a credit
+        note (what the customer was credited, it did not have to pay) or an exchange difference
+        (dated as the match it follows; Odoo books every one in the company's exchange
+        journal)."""
+        return SQL(
+            """
+            SELECT line.move_id, MAX(part.max_date)
+              FROM account_move move
+              JOIN res_company company ON company.id = move.company_id
+              JOIN account_move_line line ON line.move_id = move.id
+              JOIN account_partial_reconcile part ON part.debit_move_id = line.id
+              JOIN account_move_line paying ON paying.id = part.credit_move_id
+              JOIN account_move paying_move ON paying_move.id = paying.move_id
+             WHERE %s
+               AND paying_move.move_type != 'out_refund'
+               AND paying.journal_id IS DISTINCT FROM company.currency_exchange_journal_id
+          GROUP BY line.move_id
+            """,
+            invoices,
+        )
+
+    @api.model
+    def _collection_init_paid_dates(self):
+        """Store every paid invoice's payment date (_compute_collection_paid_date), at once."""
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move SET collection_paid_date = paid.date "
+                "FROM (%s) AS paid(move_id, date) WHERE account_move.id = paid.move_id",
+                self._collection_paid_dates_query(
+                    SQL(
+                        "move.move_type = 'out_invoice' "
+                        "AND move.payment_state IN ('paid', 'in_payment')"
+                    )
+                ),
+            )
+        )
+        self.invalidate_model(["collection_paid_date"])
 
     def _compute_collection_can_remind(self):
         reminder = self.env["collection.reminder"]

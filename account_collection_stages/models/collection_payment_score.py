@@ -21,7 +21,9 @@ class CollectionPaymentScore(models.AbstractModel):
     both the ratio and the days late are weighted by the invoices' amounts. An invoice counts
     once it is due: on time when paid in full by its due date, late otherwise (days late up to
     its payment, or up to today while unpaid). Its last payment dates it, not a credit note:
-    what the customer was credited, late or not, it did not have to pay.
+    what the customer was credited, late or not, it did not have to pay (the invoice's
+    collection_paid_date, kept as payments are matched, so that the daily run reads no
+    payment).
     """
 
     _name = "collection.payment.score"
@@ -43,24 +45,26 @@ class CollectionPaymentScore(models.AbstractModel):
                 "commercial_partner_id",
                 "amount_total_signed",
                 "payment_state",
+                "collection_paid_date",
                 "state",
                 "move_type",
                 "invoice_date_due",
             ]
         )
-        self.env["account.move.line"].flush_model(["move_id", "journal_id"])
-        self.env["account.partial.reconcile"].flush_model(
-            ["debit_move_id", "credit_move_id", "max_date"]
-        )
         # weight, on-time weight, weighted days late, by customer; one query for the batch.
         query = SQL(
             """
-            WITH invoice AS (
-                SELECT move.id,
-                       move.commercial_partner_id AS partner_id,
+            WITH judged AS (
+                SELECT move.commercial_partner_id AS partner_id,
                        ABS(move.amount_total_signed) AS weight,
                        move.invoice_date_due AS due,
-                       move.payment_state IN ('paid', 'in_payment') AS paid
+                       move.payment_state IN ('paid', 'in_payment')
+                           AND (move.collection_paid_date IS NULL
+                                OR move.collection_paid_date <= move.invoice_date_due)
+                           AS on_time,
+                       CASE WHEN move.payment_state IN ('paid', 'in_payment')
+                            THEN COALESCE(move.collection_paid_date, move.invoice_date_due)
+                            ELSE %(today)s END AS until
                   FROM account_move move
                  WHERE move.company_id = %(company)s
                    AND move.partner_id IN %(contacts)s
@@ -70,29 +74,6 @@ class CollectionPaymentScore(models.AbstractModel):
                    AND move.payment_state != 'reversed'
                    AND move.invoice_date_due < %(today)s
                    AND move.invoice_date_due >= %(since)s
-            ), payment AS (
-                -- The paid invoices' last payment, joined once: a subquery per invoice ran
-                -- twice for each paid one, and its estimated cost had PostgreSQL compile the
-                -- query (JIT, up to a second) for a batch of customers with a long history.
-                SELECT line.move_id, MAX(part.max_date) AS paid_on
-                  FROM invoice
-                  JOIN account_move_line line ON line.move_id = invoice.id
-                  JOIN account_partial_reconcile part ON part.debit_move_id = line.id
-                  JOIN account_move_line paying ON paying.id = part.credit_move_id
-                  JOIN account_move paying_move ON paying_move.id = paying.move_id
-                 WHERE invoice.paid
-                   AND paying_move.move_type != 'out_refund'
-                   -- nor an exchange difference, dated as the match it follows
-                   AND paying.journal_id IS DISTINCT FROM %(exchange_journal)s
-              GROUP BY line.move_id
-            ), judged AS (
-                SELECT invoice.partner_id, invoice.weight, invoice.due,
-                       invoice.paid AND (payment.paid_on IS NULL OR payment.paid_on <= invoice.due)
-                           AS on_time,
-                       CASE WHEN invoice.paid THEN COALESCE(payment.paid_on, invoice.due)
-                            ELSE %(today)s END AS until
-                  FROM invoice
-             LEFT JOIN payment ON payment.move_id = invoice.id
             )
             SELECT partner_id,
                    SUM(weight),
@@ -104,8 +85,6 @@ class CollectionPaymentScore(models.AbstractModel):
             contacts=tuple(partners._collection_contact_ids()),
             partners=tuple(partners.ids),
             company=self.env.company.id,
-            # Odoo books every exchange difference in the company's exchange journal.
-            exchange_journal=self.env.company.currency_exchange_journal_id.id or None,
             today=today,
             since=today - relativedelta(months=HISTORY_MONTHS),
         )
