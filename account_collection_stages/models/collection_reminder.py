@@ -69,6 +69,7 @@ class CollectionReminder(models.AbstractModel):
                     subtype_xmlid="account_collection_stages.mail_message_subtype_collection_reminder",
                     author_id=event.company_id.partner_id.id,
                     email_from=event.company_id.email_formatted or None,
+                    collection_company_id=event.company_id.id,
                 )
                 if not recipients:
                     event.sudo().note = self.env._(
@@ -77,7 +78,6 @@ class CollectionReminder(models.AbstractModel):
                     )
                     unreached |= event
                 event.sudo().mail_message_id = message
-                message.sudo().collection_company_id = event.company_id
         self._collection_ask_for_email(unreached)
 
     def _collection_reminder_file_name(self, move, name, day):

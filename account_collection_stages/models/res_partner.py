@@ -401,10 +401,14 @@ class ResPartner(models.Model):
         """A reply to a company's collection message (the customer answering its reminder,
         which the reply quotes) is that company's too."""
         parent = self.env["mail.message"].sudo().browse(kwargs.get("parent_id") or ())
-        message = super().message_post(**kwargs)
         if parent.collection_company_id:
-            message.sudo().collection_company_id = parent.collection_company_id
-        return message
+            kwargs.setdefault("collection_company_id", parent.collection_company_id.id)
+        return super().message_post(**kwargs)
+
+    def _get_message_create_valid_field_names(self):
+        # A collection message on a customer is its company's from its creation (reminders,
+        # replies to them), before Odoo notifies anyone of it.
+        return super()._get_message_create_valid_field_names() | {"collection_company_id"}
 
     def _collection_overdue_moves(self, companies=None):
         """The customers' posted invoices with an installment past due, of ``companies`` (by
