@@ -127,6 +127,18 @@ class TestCollectionScore(CollectionCase):
         self.assertTrue(move.line_ids.matched_credit_ids.exchange_move_id)
         self.assertEqual(self.customer.collection_on_time_ratio, 100.0)
 
+    def test_an_invoice_paid_in_two_payments_is_paid_on_the_last(self):
+        """400 paid on the due date, the other 600 twenty days later: paid late, 20 days."""
+        move = self._invoice(self.customer, 100, amount=1000.0)
+        with freeze_time(DAY0):
+            self._pay(move, amount=400.0, day=DAY0 - timedelta(days=100))
+            self.assertFalse(move.collection_paid_date)
+            self._pay(move, amount=600.0, day=DAY0 - timedelta(days=80))
+        self.assertEqual(move.payment_state, "paid")
+        self.assertEqual(move.collection_paid_date, DAY0 - timedelta(days=80))
+        self.assertEqual(self.customer.collection_on_time_ratio, 0.0)
+        self.assertEqual(self.customer.collection_avg_days_late, 20.0)
+
     def test_payment_dates_stored_on_install(self):
         """Installed on a book with a past, the addon dates its paid invoices at once."""
         paid = self._invoice(self.customer, 100, amount=1000.0)
