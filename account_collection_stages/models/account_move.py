@@ -3,8 +3,10 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, create_index
 
+# Payment states of an invoice its payments settled (which the payment score dates).
+SETTLED_STATES = ("paid", "in_payment")
 # Payment states of an invoice with nothing left to collect.
-PAID_STATES = ("paid", "in_payment", "reversed")
+PAID_STATES = (*SETTLED_STATES, "reversed")
 # Payment states of the invoices nobody is chased for: the paid ones, and, as Odoo leaves
 # them out of a customer's overdue invoices (account/controllers/portal.py), those whose
 # payment is blocked and those of Invoicing before Accounting was installed.
@@ -292,9 +294,7 @@ class AccountMove(models.Model):
     def _compute_collection_paid_date(self):
         paid = self.filtered(
             lambda move: (
-                move.id
-                and move.move_type == "out_invoice"
-                and move.payment_state in ("paid", "in_payment")
+                move.id and move.move_type == "out_invoice" and move.payment_state in SETTLED_STATES
             )
         )
         dates = {}
@@ -347,8 +347,8 @@ class AccountMove(models.Model):
                 "FROM (%s) AS paid(move_id, date) WHERE account_move.id = paid.move_id",
                 self._collection_paid_dates_query(
                     SQL(
-                        "move.move_type = 'out_invoice' "
-                        "AND move.payment_state IN ('paid', 'in_payment')"
+                        "move.move_type = 'out_invoice' AND move.payment_state IN %s",
+                        SETTLED_STATES,
                     )
                 ),
             )

@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from .account_move import SETTLED_STATES
 from .sql_rows import update_rows
 
 HISTORY_MONTHS = 24
@@ -58,11 +59,11 @@ class CollectionPaymentScore(models.AbstractModel):
                 SELECT move.commercial_partner_id AS partner_id,
                        ABS(move.amount_total_signed) AS weight,
                        move.invoice_date_due AS due,
-                       move.payment_state IN ('paid', 'in_payment')
+                       move.payment_state IN %(settled)s
                            AND (move.collection_paid_date IS NULL
                                 OR move.collection_paid_date <= move.invoice_date_due)
                            AS on_time,
-                       CASE WHEN move.payment_state IN ('paid', 'in_payment')
+                       CASE WHEN move.payment_state IN %(settled)s
                             THEN COALESCE(move.collection_paid_date, move.invoice_date_due)
                             ELSE %(today)s END AS until
                   FROM account_move move
@@ -85,6 +86,7 @@ class CollectionPaymentScore(models.AbstractModel):
             contacts=tuple(partners._collection_contact_ids()),
             partners=tuple(partners.ids),
             company=self.env.company.id,
+            settled=SETTLED_STATES,
             today=today,
             since=today - relativedelta(months=HISTORY_MONTHS),
         )

@@ -406,8 +406,8 @@ class ResPartner(models.Model):
         return super().message_post(**kwargs)
 
     def _get_message_create_valid_field_names(self):
-        # A collection message on a customer is its company's from its creation (reminders,
-        # replies to them), before Odoo notifies anyone of it.
+        # A collection message on a customer (a reminder, a reply to one) is its company's
+        # from its creation, through message_post, not by a write after it.
         return super()._get_message_create_valid_field_names() | {"collection_company_id"}
 
     def _collection_overdue_moves(self, companies=None):
