@@ -359,6 +359,78 @@ class TestCollectionBatches(CollectionCase):
         # One batch of two customers each time.
         self.assertEqual(reminded, [2, 4])
 
+    def cpu_limit_run(self, cpu_left, fails=lambda moves: False):
+        """Run the engine as the scheduler does in a worker whose CPU time limit leaves
+        ``cpu_left()`` seconds, the worker interrupting the invoice report where
+        ``fails(moves)`` as Odoo's worker does at its limit; returns the triggers of the job."""
+        triggers = self.env["ir.cron.trigger"]
+        triggers.search([("cron_id", "=", self.cron.id)]).unlink()
+        documents = type(self.env["collection.reminder"])._collection_invoice_documents
+
+        def report(reminder, moves):
+            if fails(moves):
+                raise Exception("CPU time limit exceeded.")  # pylint: disable=broad-exception-raised
+            return documents(reminder, moves)
+
+        with (
+            freeze_time(DAY0),
+            self.committing(),
+            patch(f"{Engine}._collection_cpu_left", lambda engine: cpu_left()),
+            patch(f"{Reminder}._collection_invoice_documents", report),
+        ):
+            self.env["collection.engine"]._collection_run(commit=True)
+        self.env.invalidate_all()
+        return triggers.search([("cron_id", "=", self.cron.id)])
+
+    def test_a_run_short_of_cpu_time_goes_on_in_a_new_run(self):
+        """A worker's CPU time limit (limit_time_cpu) holds for all the runs of the job in a
+        row: near it, the run stops between batches, and has the scheduler start the job
+        again, under a limit of its own."""
+        with self.assertNoLogs(ENGINE_LOGGER, "WARNING"):
+            triggers = self.cpu_limit_run(lambda: 0.001)
+        self.assertTrue(triggers)
+        first = self.customers[:2]
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), customer in first, customer.name)
+            self.assertEqual(customer.collection_checked_date, DAY0 if customer in first else False)
+        self.run_engine()
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+
+    def test_a_batch_the_cpu_time_limit_interrupts_is_done_again_in_a_new_run(self):
+        """The limit interrupting a batch is no customer's failure: none of them is put off
+        to the next day, and the next run of the job does the batch again."""
+        interrupted = []
+
+        def fails(moves):
+            if self.customers[2] in moves.commercial_partner_id:
+                interrupted.append(True)
+            return bool(interrupted)
+
+        with self.assertNoLogs(ENGINE_LOGGER, "ERROR"):
+            triggers = self.cpu_limit_run(lambda: 0 if interrupted else 60.0, fails)
+        self.assertTrue(triggers)
+        first = self.customers[:2]
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), customer in first, customer.name)
+            self.assertEqual(customer.collection_checked_date, DAY0 if customer in first else False)
+        self.run_engine()
+        for customer in self.customers:
+            self.assertEqual(len(self.reminders(customer)), 1, customer.name)
+
+    def test_a_batch_needing_more_cpu_time_than_the_limit_fails_the_run(self):
+        """A batch that alone goes over the limit would be done again and again: the job
+        fails, with the way out in the log."""
+        with (
+            self.assertLogs(ENGINE_LOGGER, "ERROR") as logs,
+            self.assertRaisesRegex(Exception, "CPU time limit exceeded"),
+        ):
+            self.cpu_limit_run(lambda: 0, lambda moves: True)
+        self.assertIn("account_collection_stages.batch_size", "\n".join(logs.output))
+        for customer in self.customers:
+            self.assertFalse(self.reminders(customer), customer.name)
+            self.assertFalse(customer.collection_checked_date, customer.name)
+
     def test_progress_is_reported(self):
         progress = []
         notify = type(self.env["ir.cron"])._notify_progress

@@ -1,8 +1,9 @@
 import logging
+import resource
 import threading
 from collections import defaultdict
 from datetime import timedelta
-from time import monotonic
+from time import monotonic, process_time
 from types import MappingProxyType
 
 from odoo import api, fields, models
@@ -23,6 +24,9 @@ from .sql_rows import update_rows
 _logger = logging.getLogger(__name__)
 
 NO_VALUES = MappingProxyType({})
+
+# A batch may take this many times the CPU time of the costliest batch before it in the run.
+CPU_MARGIN = 2
 
 
 class ReminderFailed(Exception):
@@ -95,12 +99,13 @@ class CollectionEngine(models.AbstractModel):
     @api.model
     def _collection_run(self, commit=False):
         """Process every company's queue, batch by batch; with ``commit``, each finished batch
-        is committed and the run stops after the time budget, leaving the rest to the next
-        run of the scheduled action."""
+        is committed and the run stops after the time budget, or before the worker's CPU
+        time limit, leaving the rest to the next run of the scheduled action."""
         icp = self.env["ir.config_parameter"].sudo()
         batch_size = int(icp.get_param("account_collection_stages.batch_size", 200))
         time_budget = float(icp.get_param("account_collection_stages.time_budget", 240))
         started = monotonic()
+        cpu_needed = 0.0  # the CPU time of the costliest batch so far
         queue = []
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         for company in companies:
@@ -117,39 +122,22 @@ class CollectionEngine(models.AbstractModel):
         total = sum(len(ids) for _engine, _today, ids in queue)
         done = 0
         for company_engine, today, partner_ids in queue:
-            company = company_engine.env.company
             for start in range(0, len(partner_ids), batch_size):
                 batch_ids = partner_ids[start : start + batch_size]
                 partners = company_engine.env["res.partner"].browse(batch_ids)
-                try:
-                    failed = company_engine._collection_process_safely(partners, today)
-                    # What is still pending (a failed customer's checked date) is written
-                    # here, where a concurrent update is caught, not at the commit.
-                    self.env.flush_all()
-                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                    if not commit:
-                        raise
-                    # A concurrent update (a payment registered on an invoice of the batch,
-                    # say) undid the batch. Failing would leave the rest until tomorrow's
-                    # run: the run starts again in a minute instead, from this batch; the
-                    # emails of the batches done go out meanwhile.
-                    self.env.cr.rollback()
-                    _logger.warning(
-                        "Collection run: a batch of %s met a concurrent update; run again in a "
-                        "minute",
-                        company.name,
-                        exc_info=True,
+                if commit and done and self._collection_short_of_cpu(cpu_needed):
+                    # Before the worker's CPU time limit interrupts the batch (see below).
+                    _logger.info(
+                        "Collection run: the worker's CPU time limit is near; run again at once"
                     )
-                    self._collection_retry_soon(done)
+                    self._collection_go_on_later(done)
                     return
+                cpu_started = process_time()
+                failed = self._collection_run_batch(company_engine, partners, today, commit, done)
+                if failed is None:
+                    return
+                cpu_needed = max(cpu_needed, process_time() - cpu_started)
                 done += len(batch_ids)
-                if len(partners) > 1 and failed == partners:
-                    _logger.error(
-                        "Collection run: every customer of a batch of %s of %s failed; look for "
-                        "a cause they share (the company's template, the report engine)",
-                        len(partners),
-                        company.name,
-                    )
                 # Noted in the batch's transaction: should a later batch fail, the scheduler
                 # sees the progress made and counts the job partly done, not failed.
                 self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
@@ -177,21 +165,105 @@ class CollectionEngine(models.AbstractModel):
                 "run again in a minute",
                 exc_info=True,
             )
-            self._collection_retry_soon(done)
+            self._collection_go_on_later(done, fields.Datetime.now() + timedelta(minutes=1))
             return
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
 
+    def _collection_run_batch(self, company_engine, partners, today, commit, done):
+        """One batch of _collection_run, ``done`` customers after the start: returns the
+        customers that failed, or None when the run stops here, the scheduler asked to run it
+        again for the rest."""
+        company = company_engine.env.company
+        try:
+            failed = company_engine._collection_process_safely(partners, today)
+            # What is still pending (a failed customer's checked date) is written here, where
+            # a concurrent update is caught, not at the commit.
+            self.env.flush_all()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            if not commit:
+                raise
+            # A concurrent update (a payment registered on an invoice of the batch, say)
+            # undid the batch. Failing would leave the rest until tomorrow's run: the run
+            # starts again in a minute instead, from this batch; the emails of the batches
+            # done go out meanwhile.
+            self.env.cr.rollback()
+            _logger.warning(
+                "Collection run: a batch of %s met a concurrent update; run again in a minute",
+                company.name,
+                exc_info=True,
+            )
+            self._collection_go_on_later(done, fields.Datetime.now() + timedelta(minutes=1))
+            return None
+        except Exception:
+            if not (commit and self._collection_out_of_cpu()):
+                raise
+            # The worker's CPU time limit (limit_time_cpu) interrupted the batch, and would
+            # interrupt whatever comes next in this worker: the scheduler runs the job again
+            # at once in the same worker, under the same limit. The batch is undone, through
+            # no customer's fault, and a new run of the job does the rest.
+            self.env.cr.rollback()
+            if not done:
+                _logger.error(
+                    "Collection run: a batch of %s customers of %s needs more CPU time than the "
+                    "worker's limit (limit_time_cpu): raise the limit, or lower the system "
+                    "parameter account_collection_stages.batch_size",
+                    len(partners),
+                    company.name,
+                )
+                raise
+            _logger.warning(
+                "Collection run: the worker's CPU time limit interrupted a batch of %s; run "
+                "again at once",
+                company.name,
+            )
+            self._collection_go_on_later(done)
+            return None
+        if len(partners) > 1 and failed == partners:
+            _logger.error(
+                "Collection run: every customer of a batch of %s of %s failed; look for a cause "
+                "they share (the company's template, the report engine)",
+                len(partners),
+                company.name,
+            )
+        return failed
+
     @api.model
-    def _collection_retry_soon(self, done):
-        """After a concurrent update undid the current step: have the scheduler run the
-        collection again in a minute, and the emails of what was done go out meanwhile."""
-        # Nothing left for now: the scheduler would run the job again at once, into the same
-        # update, while the progress says some remains.
+    def _collection_go_on_later(self, done, at=None):
+        """Stop here and have the scheduler run the collection again, at ``at`` (by default
+        at once), not in this run of the job: after a concurrent update undid the current
+        step (a minute later, not into the same update), or when the worker is out of CPU
+        time. The emails of what was done go out meanwhile."""
+        # Nothing left for now: else the scheduler would run the job again at once, in this
+        # worker, while the progress says some remains.
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-        self._collection_run_again(fields.Datetime.now() + timedelta(minutes=1))
+        self._collection_run_again(at)
+
+    @api.model
+    def _collection_cpu_left(self):
+        """Seconds of CPU time this process may still use before the worker's limit
+        (limit_time_cpu, set again for each unit of the worker's work) interrupts it; None
+        without a limit (a threaded server)."""
+        soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if soft == resource.RLIM_INFINITY:
+            return None
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return soft - usage.ru_utime - usage.ru_stime
+
+    @api.model
+    def _collection_short_of_cpu(self, needed):
+        """Whether the worker's CPU time left may not do a batch that takes ``needed``."""
+        left = self._collection_cpu_left()
+        return left is not None and left < CPU_MARGIN * needed
+
+    @api.model
+    def _collection_out_of_cpu(self):
+        """Whether the worker's CPU time limit is reached: Odoo's worker then raises an error
+        in whatever runs, every further second of CPU time."""
+        left = self._collection_cpu_left()
+        return left is not None and left <= 0
 
     @api.model
     def _collection_run_again(self, at=None):
@@ -320,6 +392,8 @@ class CollectionEngine(models.AbstractModel):
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # a concurrent update: the batch is done again (see _collection_run)
         except Exception as error:
+            if self._collection_out_of_cpu():
+                raise  # the worker's CPU time limit: no customer's fault (see _collection_run)
             if len(partners) == 1:
                 again = remind and isinstance(error, ReminderFailed)
                 _logger.exception(
