@@ -460,6 +460,26 @@ class TestCollectionLadder(CollectionCase):
         )
         self.assertTrue(self.customer.collection_unreachable)
 
+    def test_an_invalid_email_address_is_no_address(self):
+        """Odoo sends nothing to "n/a": the reminder would be counted as sent, and fail."""
+        self.customer.collection_responsible_id = self.env.user
+        self.customer.email = "n/a"
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        reminder = self.reminders(self.customer)
+        self.assertIn("Not emailed", str(reminder.note))
+        self.assertFalse(self.queued_mails(self.customer))
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        self.assertTrue(
+            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
+        )
+        self.assertTrue(self.customer.collection_unreachable)
+        # An invoice address with a valid one mends it.
+        self.customer.child_ids = [
+            Command.create({"name": "AP", "type": "invoice", "email": "ap@azure.example.com"})
+        ]
+        self.assertFalse(self.customer.collection_unreachable)
+
     def test_stage_that_reminds_once(self):
         self.stage["agency"].write(
             {

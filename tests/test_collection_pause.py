@@ -172,7 +172,7 @@ class TestCollectionPause(CollectionCase):
         move = self._invoice(self.customer, 10)
         self.customer.email = False
         for records in (move, self.customer):
-            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no email address"):
+            with freeze_time(DAY0), self.assertRaisesRegex(UserError, "no valid email address"):
                 records.action_collection_send_reminder()
             with freeze_time(DAY0):
                 self.assertFalse(self._shows_send_now(records))

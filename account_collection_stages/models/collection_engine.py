@@ -460,7 +460,7 @@ class CollectionEngine(models.AbstractModel):
         # Read the fields of the batch's customers the loops below read, for all of them at once
         # (and only those: res.partner has many columns, some computed in the query).
         partners.fetch(PARTNER_FIELDS)
-        partners.child_ids.fetch(["type", "email", "name", "phone", "mobile"])
+        partners.child_ids.fetch(["type", "email_normalized", "name", "phone", "mobile"])
         # The invoices' fields the run reads, alone: reading one field of an invoice would
         # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
         overdue_moves = self.env["account.move"].browse([move.id for move in overdue])

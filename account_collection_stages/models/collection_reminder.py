@@ -73,8 +73,8 @@ class CollectionReminder(models.AbstractModel):
                 )
                 if not recipients:
                     event.sudo().note = self.env._(
-                        "Not emailed: neither the customer nor its invoice addresses have an "
-                        "email address (archived ones receive no email)."
+                        "Not emailed: neither the customer nor its invoice addresses have a "
+                        "valid email address (archived ones receive no email)."
                     )
                     unreached |= event
                 event.sudo().mail_message_id = message
@@ -134,7 +134,7 @@ class CollectionReminder(models.AbstractModel):
                     "summary": activity_type.with_env(env).summary,
                     "note": Markup("<p>%s</p>")
                     % env._(
-                        "%(customer)s has no email address (archived contacts receive no "
+                        "%(customer)s has no valid email address (archived contacts receive no "
                         "email), so the overdue reminder of "
                         "%(invoices)s was not emailed: send it by post (it is in the customer's "
                         "chatter), or add an email address to the customer or to an invoice "
@@ -346,7 +346,7 @@ class CollectionReminder(models.AbstractModel):
         if unreachable:
             raise UserError(
                 self.env._(
-                    "%(customers)s has no email address (archived contacts receive no "
+                    "%(customers)s has no valid email address (archived contacts receive no "
                     "email): add one to the customer or to an invoice address first.",
                     customers=", ".join(unreachable.mapped("display_name")),
                 )

@@ -90,8 +90,8 @@ class ResPartner(models.Model):
     collection_unreachable = fields.Boolean(
         string="No email address for reminders",
         compute="_compute_collection_unreachable",
-        help="Neither the customer nor its invoice addresses have an email address (archived "
-        "ones receive no email): overdue reminders cannot be emailed.",
+        help="Neither the customer nor its invoice addresses have a valid email address "
+        "(archived ones receive no email): overdue reminders cannot be emailed.",
         groups="base.group_user",
     )
     collection_responsible_id = fields.Many2one(
@@ -340,10 +340,10 @@ class ResPartner(models.Model):
             self.sudo().with_company(company).write({"collection_checked_date": False})
 
     @api.depends(
-        "email",
+        "email_normalized",
         "active",
         "child_ids.type",
-        "child_ids.email",
+        "child_ids.email_normalized",
         "child_ids.active",
         "user_ids.notification_type",
         "child_ids.user_ids.notification_type",
@@ -374,12 +374,12 @@ class ResPartner(models.Model):
         return contacts or self._collection_emailed()
 
     def _collection_emailed(self):
-        """Those of these partners a message posted to them reaches by email: with an email
-        address, not archived (Odoo notifies no archived partner), and not users who read
-        their messages in Odoo (inbox)."""
+        """Those of these partners a message posted to them reaches by email: with a valid
+        email address (Odoo sends none to "n/a"), not archived (Odoo notifies no archived
+        partner), and not users who read their messages in Odoo (inbox)."""
         return self.filtered(
             lambda p: (
-                p.email
+                p.email_normalized
                 and p.active
                 and not p.user_ids.filtered(lambda u: u.active and u.notification_type == "inbox")
             )
