@@ -444,6 +444,27 @@ class TestCollectionLadder(CollectionCase):
         )
         self.assertFalse(self.customer.collection_unreachable)
 
+    def test_reminder_not_emailed_is_closed_once_nothing_is_owed(self):
+        """The task of posting a reminder goes once the customer has paid: left open, it
+        would also keep the next reminder's task from being given."""
+        self.customer.write({"email": False, "collection_responsible_id": self.env.user.id})
+        move = self._invoice(self.customer, 3)
+        self.run_engine()
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        asked = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
+        self.assertTrue(asked)
+        # Still owed, if on hold: the reminder still has to reach the customer.
+        move.collection_hold_until = DAY0 + timedelta(days=10)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertTrue(asked.exists())
+        self._pay(move, day=DAY0 + timedelta(days=2))
+        self.run_engine(DAY0 + timedelta(days=2))
+        self.assertFalse(asked.exists())
+        done = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertTrue(any("Nothing to collect for now" in str(m.body) for m in done))
+
     def test_archived_contacts_are_not_counted_on_to_receive_reminders(self):
         """Odoo emails no archived partner: a reminder to one would be recorded as sent and
         reach nobody."""

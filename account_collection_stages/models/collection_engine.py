@@ -618,16 +618,20 @@ class CollectionEngine(models.AbstractModel):
         run scheduled for stages firmer than the one its invoices are now on (the invoices that
         were on them got paid, put on hold...). The call dialog's next attempt is the call
         stage's, and goes as its activities do. A call with no stage (scheduled by hand, or a
-        next attempt when the company has no call stage) stays while the customer has an
-        invoice past due, even one on hold, promised, disputed or in a payment plan."""
+        next attempt when the company has no call stage), and a "Reminder not emailed", stay
+        while the customer has an invoice past due, even one on hold, promised, disputed or in
+        a payment plan."""
+        no_email = self.env.ref("account_collection_stages.mail_activity_type_collection_no_email")
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", partners.ids),
                 ("collection_company_id", "=", self.env.company.id),
                 "|",
+                "|",
                 ("collection_stage_id", "!=", False),
                 ("activity_category", "=", "phonecall"),
+                ("activity_type_id", "=", no_email.id),
             ]
         )
         stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
