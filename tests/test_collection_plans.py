@@ -105,6 +105,25 @@ class TestCollectionPlans(CollectionCase):
         self.assertFalse(self.reminders(self.customer))
         self.assertFalse(self.collection_activities(self.customer))
 
+    def test_plan_is_emailed_where_the_reminders_go(self):
+        """To the customer's invoice address, as the reminders are: not to a company
+        address that may not have one, nor be read by those who pay."""
+        self.rate(self.customer, "good")
+        billing = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "type": "invoice",
+                "email": "ap@azure.example.com",
+                "parent_id": self.customer.id,
+            }
+        )
+        plan = self.plan(installment_count=2)
+        with freeze_time(DAY0):
+            plan.action_confirm()
+        email = plan.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(email.partner_ids, billing)
+        self.assertEqual(email.mail_ids.recipient_ids, billing)
+
     def test_fair_or_poor_customer_needs_a_manager(self):
         # A collection user who may edit contacts.
         clerk = new_test_user(

@@ -353,11 +353,14 @@ class CollectionPaymentPlan(models.Model):
             feedback=self.env._("%(plan)s agreed.", plan=self.display_name)
         )
         template = self.env.ref("account_collection_stages.mail_template_collection_plan")
+        # To whom the reminders go (the invoice addresses), else to the customer, whose
+        # missing address Odoo then shows on the message.
+        recipients = self.partner_id._collection_invoice_contacts() or self.partner_id
         self.with_context(mail_notify_force_send=False).message_post_with_source(
             template,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
-            partner_ids=self.partner_id.ids,
+            partner_ids=recipients.ids,
         )
 
     @api.model
