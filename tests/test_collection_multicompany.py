@@ -103,8 +103,14 @@ class TestCollectionMultiCompany(CollectionCase):
             self.assertFalse(move.collection_overdue)
         self.run_engine(datetime.combine(DAY0, time(9)))
         self.assertEqual(move.collection_stage_id, self.stage_2["reminder"])
-        # A country of several zones, and no state to tell which: the user's.
-        self.company_2.state_id = False
+        # A state of several zones: the one where the day starts last. At 03:00 UTC, it is
+        # still the evening before in El Paso (Mountain), if not in Dallas (Central).
+        self.company_2.state_id = self.env.ref("base.state_us_44")  # Texas
+        with freeze_time(datetime.combine(DAY0, time(6, 30))):
+            self.assertEqual(self.company_2._collection_tz(), "America/Denver")
+            self.assertEqual(self.company_2._collection_today(), DAY0 - timedelta(days=1))
+        # No address to tell: the user's.
+        self.company_2.write({"state_id": False, "country_id": False})
         self.assertEqual(self.company_2._collection_tz(), "Europe/Rome")
 
     def test_actions_by_hand_are_dated_on_the_company_day(self):

@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import api, fields, models
 
 DEFAULT_LADDER = (
@@ -131,15 +133,19 @@ class ResCompany(models.Model):
 
     def _collection_tz(self):
         """The company's time zone: its address's (as Odoo's purchase and stock take it); when
-        it has none, that of its address's state or country if it is in one zone only, so that
-        the run, in UTC, and its users count the same days; else the user's."""
+        it has none, that of its address's state or country, so that the run, in UTC, and its
+        users count the same days. Of a state or country in several zones, the one where the
+        day starts last: the run counts no invoice overdue that is still on its due date
+        somewhere the company may be (El Paso, for a company in Texas). Without an address
+        that tells, the user's."""
         self.ensure_one()
         partner = self.sudo().partner_id
         if partner.tz:
             return partner.tz
         zones, place = self.env["collection.contact.rules"]._partner_zones(partner)
-        if place and len(zones) == 1:
-            return zones[0].zone
+        if place:
+            now = pytz.utc.localize(fields.Datetime.now())
+            return min(zones, key=lambda zone: now.astimezone(zone).utcoffset()).zone
         return self.env.context.get("tz") or self.env.user.tz
 
     def _collection_today(self, timestamp=None):

@@ -30,7 +30,8 @@ class ResConfigSettings(models.TransientModel):
         string="Time zone",
         help="The daily collection run counts days overdue in this time zone, and collection "
         "actions by hand are dated in it. When empty: the time zone of the company address's "
-        "state or country when it is in one only; else UTC for the run, the user's otherwise.",
+        "state or country, of several the one where the day starts last (Mountain time for "
+        "Texas), so that no invoice counts overdue on its due date.",
     )
     collection_contact_rules = fields.Selection(
         related="company_id.collection_contact_rules", readonly=False
