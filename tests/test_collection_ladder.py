@@ -584,6 +584,30 @@ class TestCollectionLadder(CollectionCase):
         calls = other.activity_ids.filtered(lambda a: a.activity_type_id == call_type)
         self.assertEqual(calls.collection_stage_id, self.stage["call"])
 
+    def test_calls_of_a_user_who_leaves_go_to_the_next_in_charge(self):
+        """Odoo deletes an archived user's activities, and the run, which scheduled the call
+        lately, would not schedule it again before the stage's 30 days: the collection ones
+        are handed over first, to whom the run would give them now."""
+        billing = self.env.ref("account.group_account_invoice")
+        leaving, salesperson = self.env["res.users"].create(
+            [
+                {"name": name, "login": name.lower(), "groups_id": [(4, billing.id)]}
+                for name in ("Leaving", "Salesperson")
+            ]
+        )
+        self.customer.collection_responsible_id = leaving
+        move = self._invoice(self.customer, 35, post=False)
+        move.invoice_user_id = salesperson
+        move.action_post()
+        self.run_engine()
+        call = self.collection_activities(self.customer)
+        self.assertEqual(call.user_id, leaving)
+        leaving.action_archive()
+        self.assertTrue(call.exists())
+        self.assertEqual(call.user_id, salesperson)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(self.collection_activities(self.customer), call)
+
     def test_call_goes_to_responsible_then_salesperson(self):
         accountant = self.env.user
         billing = self.env.ref("account.group_account_invoice")

@@ -7,6 +7,7 @@ from . import collection_payment_plan_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile

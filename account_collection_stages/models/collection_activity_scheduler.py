@@ -295,11 +295,14 @@ class CollectionActivityScheduler(models.AbstractModel):
         """Those of ``users`` who can act on the current company's invoices: active employees
         of the company who are collection users with invoicing rights (a salesperson without
         the first could neither log the call nor mark it done; the call dialog reads the
-        customer's invoices). workers_domain offers the same users in the forms."""
+        customer's invoices). workers_domain offers the same users in the forms. Not those
+        being archived (``collection_leaving_user_ids`` in the context)."""
         company = self.env.company
+        leaving = self.env.context.get("collection_leaving_user_ids", ())
         return (users or self.env["res.users"]).filtered(
             lambda u: (
                 u.active
+                and u.id not in leaving
                 and not u.share
                 and company in u.company_ids
                 and u.has_group("account_collection_stages.group_collection_user")

@@ -109,6 +109,38 @@ class MailActivity(models.Model):
         if by_hand and (self.env.su or scheduler._collection_workers(self.env.user)):
             by_hand.sudo().collection_company_id = self.env.company
 
+    @api.model
+    def _collection_hand_over(self, users):
+        """Give the open collection activities of ``users``, who leave, to whom the daily run
+        would give them without them: Odoo deletes an archived user's activities, and the
+        run, which scheduled them lately, would not schedule them again before the stage's
+        repeat days (a call the customer then never gets, once its invoices move on)."""
+        activities = self.sudo().search(
+            [
+                ("user_id", "in", users.ids),
+                ("res_model", "=", "res.partner"),
+                ("collection_company_id", "!=", False),
+            ]
+        )
+        for company, group in activities.grouped("collection_company_id").items():
+            scheduler = (
+                self.env["collection.activity.scheduler"]
+                .sudo()
+                .with_company(company)
+                .with_context(collection_leaving_user_ids=users.ids)
+            )
+            fallback = scheduler._collection_default_responsible()
+            for activity in group:
+                partner = scheduler.env["res.partner"].browse(activity.res_id)
+                invoices = scheduler.env["account.move"].search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("commercial_partner_id", "=", partner.id),
+                        ("collection_stage_id", "!=", False),
+                    ]
+                )
+                activity.user_id = scheduler._collection_responsible(partner, invoices, fallback)
+
     def action_collection_log_call(self):
         self.ensure_one()
         self.env["collection.event"]._collection_check_user(
