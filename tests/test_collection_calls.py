@@ -655,6 +655,30 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(nxt.date_deadline, DAY0 + timedelta(days=1))
         self.assertEqual(nxt.activity_type_id.category, "phonecall")
 
+    def test_the_next_attempt_is_the_calls_own(self):
+        """Whoever logs an unanswered call (a colleague answering the customer's call back,
+        say), the next attempt stays with the call's assignee, with its note: whom to call,
+        what to ask for, in what tone."""
+        collector = new_test_user(
+            self.env, "collector", groups="account.group_account_invoice", name="Carla"
+        )
+        self.customer.collection_responsible_id = collector
+        self.run_engine()
+        first = self.collection_activities(self.customer)
+        self.assertEqual(first.user_id, collector)
+        self.assertIn("firm, professional and courteous", str(first.note))
+        self.call("no_answer")
+        nxt = self.collection_activities(self.customer)
+        self.assertEqual(nxt.user_id, collector)
+        self.assertIn("firm, professional and courteous", str(nxt.note))
+        # Not the note of a wrong contact: it names the wrong one.
+        right = self.env["res.partner"].create({"name": "Ann", "parent_id": self.customer.id})
+        self.call("wrong_contact", when=NOON + timedelta(days=1), right_contact_id=right.id)
+        nxt = self.collection_activities(self.customer)
+        self.assertEqual(nxt.user_id, collector)
+        self.assertFalse(nxt.note)
+        self.assertIn("Ann", nxt.summary)
+
     def test_a_collection_call_is_done_by_logging_it(self):
         """Marked done from the chatter, a call would leave no outcome and no count under the
         contact rules: it is refused, and logging the call closes it."""

@@ -317,12 +317,17 @@ class CollectionCallWizard(models.TransientModel):
             ],
             limit=1,
         )
+        # The next attempt, if any, is the call's: for its assignee (not whoever answered an
+        # inbound call), with its note (whom to call, what to ask for, in what tone).
+        wizard = self.with_context(
+            collection_next_call={"user_id": activity.user_id.id, "note": activity.note}
+        )
         if activity:
             outcome = dict(self._fields["outcome"]._description_selection(self.env))
             activity.sudo().with_context(collection_closing=True).action_feedback(
                 feedback=outcome[self.outcome]
             )
-        return getattr(self, f"_outcome_{self.outcome}")(partner, call) or {
+        return getattr(wizard, f"_outcome_{self.outcome}")(partner, call) or {
             "type": "ir.actions.act_window_close"
         }
 
@@ -452,9 +457,12 @@ class CollectionCallWizard(models.TransientModel):
         self._schedule_next_call(partner, self.contact_id)
 
     def _outcome_wrong_contact(self, partner, call):
-        # The next calls, the daily run's included, are to them.
+        # The next calls, the daily run's included, are to them; the call's note names the
+        # wrong one.
         partner.sudo().collection_contact_id = self.right_contact_id
-        self._schedule_next_call(partner, self.right_contact_id)
+        self.with_context(
+            collection_next_call=dict(self.env.context.get("collection_next_call", {}), note=None)
+        )._schedule_next_call(partner, self.right_contact_id)
 
     def _outcome_refused(self, partner, call):
         # As a broken promise: not the invoices held, disputed, in a plan or excluded.
@@ -504,7 +512,8 @@ class CollectionCallWizard(models.TransientModel):
 
     def _schedule_next_call(self, partner, contact):
         """A new call activity on the first day the contact rules allow, tomorrow at the
-        earliest."""
+        earliest: for the call's assignee, with its note (``collection_next_call`` in the
+        context), else for the current user."""
         rules = self.env["collection.contact.rules"]
         tz = rules._partner_tz(partner)
         tomorrow = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date() + timedelta(
@@ -520,11 +529,16 @@ class CollectionCallWizard(models.TransientModel):
         activity_type = stage.activity_type_id or self.env.ref(
             "account_collection_stages.mail_activity_type_collection_call"
         )
+        previous = self.env.context.get("collection_next_call", {})
+        user = self.env["collection.activity.scheduler"]._collection_workers(
+            self.env["res.users"].browse(previous.get("user_id"))
+        )
         partner.sudo().activity_schedule(
             activity_type_id=activity_type.id,
             date_deadline=deadline,
             summary=self.env._("Call %(contact)s again", contact=contact.name or partner.name),
-            user_id=self.env.user.id,
+            note=previous.get("note") or "",
+            user_id=(user or self.env.user).id,
             collection_stage_id=stage.id,
             collection_company_id=self.env.company.id,
         )
