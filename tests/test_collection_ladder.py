@@ -151,16 +151,18 @@ class TestCollectionLadder(CollectionCase):
         with freeze_time(DAY0 + timedelta(days=1)):
             move.collection_stage_id = self.stage["negotiation"]
             move.button_draft()
-        # A daily run while it is corrected: not chased, still on its stage.
+        # A daily run while it is corrected: not chased, still on its stage, no action due.
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
         self.assertFalse(self.customer.collection_stage_id)
+        self.assertFalse(move.collection_next_action_date)
         with freeze_time(DAY0 + timedelta(days=2)):
             move.action_post()
         self.run_engine(DAY0 + timedelta(days=3))
         self.assertEqual(move.collection_stage_id, self.stage["negotiation"])
         self.assertTrue(move.collection_stage_manual)
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
+        self.assertTrue(move.collection_next_action_date)
 
     def test_draft_taken_off_the_ladder_by_hand_has_no_next_action(self):
         move = self._invoice(self.customer, 35)

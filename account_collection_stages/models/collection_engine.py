@@ -572,9 +572,9 @@ class CollectionEngine(models.AbstractModel):
 
     def _collection_unplanned(self, partners, today, overdue, targets):
         """The batch's invoices dated for a next action that the run no longer plans: those
-        the customers' credits pay (in ``overdue``, not placed in ``targets``), and those
-        collection pauses (on hold, disputed, in a payment plan, their payment blocked) or
-        excludes. Once chased again, the run dates them again."""
+        the customers' credits pay (in ``overdue``, not placed in ``targets``), those reset to
+        draft, and those collection pauses (on hold, disputed, in a payment plan, their
+        payment blocked) or excludes. Once chased again, the run dates them again."""
         paid_by_credits = [
             move for move in overdue if move not in targets and move.collection_next_action_date
         ]
@@ -591,6 +591,7 @@ class CollectionEngine(models.AbstractModel):
                 *expression.OR(
                     [
                         self._collection_paused_domain(today),
+                        [("state", "=", "draft")],
                         [("payment_state", "in", UNCHASED_STATES)],
                         [("collection_excluded", "=", True)],
                         [("commercial_partner_id", "in", excluded.ids)],
