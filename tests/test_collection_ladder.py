@@ -833,3 +833,16 @@ class TestCollectionLadder(CollectionCase):
         note = str(self.collection_activities(other).note)
         self.assertIn("Ask for <strong>Gemini Furniture</strong>", note)
         self.assertIn("+1 555 0142", note)
+        # Invoices addressed to a person: that person, before any invoice address.
+        third = self._customer("Lumber Inc")
+        self.env["res.partner"].create(
+            {"type": "invoice", "phone": "+1 555 0177", "parent_id": third.id}
+        )
+        jane = self.env["res.partner"].create(
+            {"name": "Jane Payer", "phone": "+1 555 0123", "parent_id": third.id}
+        )
+        self._invoice(jane, 35)
+        self.run_engine()
+        note = str(self.collection_activities(third).note)
+        self.assertIn("Ask for <strong>Jane Payer</strong>", note)
+        self.assertIn("+1 555 0123", note)

@@ -124,7 +124,7 @@ class CollectionActivityScheduler(models.AbstractModel):
                 for move in moves.sorted(lambda m: overdue[m][0])
             ]
             user = self._collection_responsible(partner, moves, fallback)
-            contact = partner._collection_call_contact()
+            contact = partner._collection_call_contact(moves)
             lang = user.lang
             stage_name = stage.with_context(lang=lang).name
             activity_vals.append(

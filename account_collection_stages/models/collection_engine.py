@@ -37,6 +37,7 @@ class ReminderFailed(Exception):
 MOVE_FIELDS = [
     "name",
     "company_id",
+    "partner_id",  # whom the call asks for
     "commercial_partner_id",
     "invoice_user_id",
     "currency_id",
@@ -460,7 +461,17 @@ class CollectionEngine(models.AbstractModel):
         # Read the fields of the batch's customers the loops below read, for all of them at once
         # (and only those: res.partner has many columns, some computed in the query).
         partners.fetch(PARTNER_FIELDS)
-        partners.child_ids.fetch(["type", "email_normalized", "name", "phone", "mobile"])
+        partners.child_ids.fetch(
+            [
+                "type",
+                "email_normalized",
+                "name",
+                "phone",
+                "mobile",
+                "active",
+                "commercial_partner_id",
+            ]
+        )
         # The invoices' fields the run reads, alone: reading one field of an invoice would
         # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
         overdue_moves = self.env["account.move"].browse([move.id for move in overdue])

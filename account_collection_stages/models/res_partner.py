@@ -110,7 +110,8 @@ class ResPartner(models.Model):
         copy=False,
         tracking=True,
         help="The person in charge of payments, called first about overdue invoices: set when "
-        "a call finds the wrong contact, or here. Else an invoice address is called.",
+        "a call finds the wrong contact, or here. Else the contact the invoices are addressed "
+        "to is called, else an invoice address.",
         groups="base.group_user",
     )
     # A customer's own collection settings: a duplicate starts without them, as a new
@@ -385,16 +386,30 @@ class ResPartner(models.Model):
             )
         )
 
-    def _collection_call_contact(self):
-        """Whom to call: the customer's collection contact, else an invoice-address contact,
-        one with a phone number first, else the customer."""
+    def _collection_call_contact(self, moves=None):
+        """Whom to call about ``moves``, overdue invoices of the customer: its collection
+        contact; else the contact they are addressed to, else an invoice-address contact,
+        one with a phone number first; else the customer."""
         self.ensure_one()
         contact = self.collection_contact_id
         # Not one archived, or moved to another company since.
         if contact.active and contact.commercial_partner_id == self.commercial_partner_id:
             return contact
-        contacts = self.child_ids.filtered(lambda c: c.type == "invoice")
-        return contacts.filtered(lambda c: c.phone or c.mobile)[:1] or contacts[:1] or self
+        addressees = (moves or self.env["account.move"]).partner_id.filtered(
+            lambda c: c != self and c.active and c.commercial_partner_id == self
+        )
+        addresses = self.child_ids.filtered(lambda c: c.type == "invoice")
+
+        def with_phone(contacts):
+            return contacts.filtered(lambda c: c.phone or c.mobile)[:1]
+
+        return (
+            with_phone(addressees)
+            or with_phone(addresses)
+            or addressees[:1]
+            or addresses[:1]
+            or self
+        )
 
     @api.returns("mail.message", lambda value: value.id)
     def message_post(self, **kwargs):

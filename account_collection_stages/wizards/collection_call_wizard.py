@@ -139,7 +139,7 @@ class CollectionCallWizard(models.TransientModel):
             )
         if moves is None:
             moves = partner.with_company(company)._collection_overdue_moves()
-        contact = partner._collection_call_contact()
+        contact = partner._collection_call_contact(moves)
         wizard = self.with_company(company).create(
             {
                 "partner_id": partner.id,
