@@ -633,7 +633,10 @@ class CollectionEngine(models.AbstractModel):
         next attempt when the company has no call stage), and a "Reminder not emailed", stay
         while the customer has an invoice past due, even one on hold, promised, disputed or in
         a payment plan."""
-        no_email = self.env.ref("account_collection_stages.mail_activity_type_collection_no_email")
+        # By its id alone: no query a batch to check the type exists, as env.ref() does.
+        no_email_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "account_collection_stages.mail_activity_type_collection_no_email"
+        )
         activities = self.env["mail.activity"].search(
             [
                 ("res_model", "=", "res.partner"),
@@ -643,7 +646,7 @@ class CollectionEngine(models.AbstractModel):
                 "|",
                 ("collection_stage_id", "!=", False),
                 ("activity_category", "=", "phonecall"),
-                ("activity_type_id", "=", no_email.id),
+                ("activity_type_id", "=", no_email_id),
             ]
         )
         stage_by_id = {partner.id: stage for partner, stage in partner_stage.items()}
