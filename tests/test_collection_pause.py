@@ -21,7 +21,9 @@ class TestCollectionPause(CollectionCase):
         with self.assertRaisesRegex(UserError, "Say why"):
             self._pause(move, "action_collection_exclude", reason="  ")
         self.assertFalse(move.collection_excluded)
-        self._pause(move, "action_collection_exclude", reason="Goods returned, credit note coming")
+        self._pause(
+            move, "action_collection_exclude", reason=" Goods returned, credit note coming\n"
+        )
         self.assertTrue(move.collection_excluded)
         self.assertEqual(move.collection_exclusion_reason, "Goods returned, credit note coming")
         self.run_engine()

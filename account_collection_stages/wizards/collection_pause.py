@@ -44,7 +44,7 @@ class CollectionPause(models.TransientModel):
             reason = (self.reason or "").strip()
             if not reason:
                 raise UserError(self.env._("Say why these are excluded from collection."))
-            vals = {"collection_excluded": True, "collection_exclusion_reason": self.reason}
+            vals = {"collection_excluded": True, "collection_exclusion_reason": reason}
             # Customers as superuser: a collection user need not be allowed to edit contacts.
             (self.move_ids or self.partner_ids.sudo()).write(vals)
             note = self.env._("Excluded from collection: %(reason)s", reason=reason)
