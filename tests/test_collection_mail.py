@@ -12,6 +12,7 @@ from unittest.mock import patch
 from aiosmtpd.controller import Controller
 
 import odoo
+from odoo import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools.pdf import PdfFileReader
 
@@ -160,6 +161,41 @@ class TestCollectionMail(CollectionCase):
         firmer = str(self.reminders(late).mail_message_id.body)
         self.assertIn("without further delay", firmer)
         self.assertNotIn("earliest convenience", firmer)
+
+    def test_the_reminder_template_gives_sender_reply_to_and_files(self):
+        """What an accountant sets on the reminder's template, beyond its subject and body, is
+        in the email as Odoo's own sending would put it."""
+        template = self.stage["reminder"].mail_template_id
+        terms = self.env["ir.attachment"].create(
+            {
+                "name": "Terms.pdf",
+                "raw": b"%PDF-1.4 terms",
+                "res_model": "mail.template",
+                "res_id": template.id,
+            }
+        )
+        server = self.env["ir.mail_server"].create(
+            {"name": "Collections", "smtp_host": "localhost"}
+        )
+        template.write(
+            {
+                "email_from": "Collections <ar@{{ object.company_id.email.split('@')[1] }}>",
+                "reply_to": "ar@company.example.com",
+                "mail_server_id": server.id,
+                "attachment_ids": [Command.set(terms.ids)],
+            }
+        )
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        mail = self.queued_mails(self.customer)
+        self.assertEqual(mail.email_from, "Collections <ar@company.example.com>")
+        self.assertEqual(mail.reply_to, "ar@company.example.com")
+        self.assertEqual(mail.mail_server_id, server)
+        self.assertEqual(len(mail.attachment_ids), 2)
+        self.assertIn("Terms.pdf", mail.attachment_ids.mapped("name"))
+        # A copy: the template keeps its own file.
+        self.assertEqual(template.attachment_ids, terms)
+        self.assertEqual((terms.res_model, terms.res_id), ("mail.template", template.id))
 
     def test_reminders_are_delivered_over_smtp(self):
         sink = SmtpSink()

@@ -37,6 +37,11 @@ class CollectionReminder(models.AbstractModel):
         for template, group in events.grouped(lambda e: e.stage_id.mail_template_id).items():
             subjects = template._render_field("subject", group.ids, compute_lang=True)
             bodies = template._render_field("body_html", group.ids, compute_lang=True)
+            # The template's sender and reply-to, as Odoo's own sending uses them.
+            senders, reply_tos = (
+                template._render_field(name, group.ids, compute_lang=True) if template[name] else {}
+                for name in ("email_from", "reply_to")
+            )
             for event in group:
                 partner = event.partner_id
                 # Each PDF belongs to its invoice, as the invoice emails Odoo sends: those who
@@ -55,6 +60,12 @@ class CollectionReminder(models.AbstractModel):
                         for move in event.move_ids
                     ]
                 )
+                # The template's own files (terms and conditions, say): a copy each, as
+                # Odoo's composer makes; the template keeps its own.
+                for attachment in template.attachment_ids:
+                    attachments |= attachment.copy(
+                        {"res_model": "res.partner", "res_id": partner.id}
+                    )
                 recipients = partner._collection_invoice_contacts()
                 # Queued, not sent: the mail queue sends once the batch is committed. The
                 # company does not become a follower of every customer it reminds.
@@ -68,7 +79,9 @@ class CollectionReminder(models.AbstractModel):
                     message_type="comment",
                     subtype_xmlid="account_collection_stages.mail_message_subtype_collection_reminder",
                     author_id=event.company_id.partner_id.id,
-                    email_from=event.company_id.email_formatted or None,
+                    email_from=senders.get(event.id) or event.company_id.email_formatted or None,
+                    reply_to=reply_tos.get(event.id) or None,
+                    mail_server_id=template.mail_server_id.id or None,
                     collection_company_id=event.company_id.id,
                 )
                 if not recipients:
