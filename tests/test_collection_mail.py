@@ -113,6 +113,29 @@ class TestCollectionMail(CollectionCase):
         self.assertIn(paid.name, body)
         self.assertIn(other.name, body)
 
+    def test_a_reminder_listing_part_of_the_overdue_invoices_states_the_balance(self):
+        """Each invoice is reminded every 30 days from its own last reminder: a customer
+        whose invoices fell due on different days gets emails that list part of them, and
+        each says what all of them come to."""
+        self._invoice(self.customer, 3)
+        self.run_engine()
+        first = self.reminders(self.customer)
+        self.assertNotIn("your balance past due", str(first.mail_message_id.body))
+        later = self._invoice(self.customer, -5, amount=500.0)  # due in 5 days
+        self.run_engine(DAY0 + timedelta(days=6))
+        reminder = self.reminders(self.customer).filtered(lambda r: r.date != DAY0)
+        self.assertEqual(reminder.move_ids, later)
+        body = str(reminder.mail_message_id.body)
+        self.assertIn("With your other overdue invoices, your balance past due comes to", body)
+        self.assertIn("1,500.00", body)
+        # In the customer's language.
+        self.customer.lang = "es_ES"
+        with freeze_time(DAY0 + timedelta(days=7)):
+            later.action_collection_send_reminder()
+        spanish = self.reminders(self.customer).sorted("id")[-1]
+        self.assertEqual(spanish.move_ids, later)
+        self.assertIn("su saldo vencido asciende a", str(spanish.mail_message_id.body))
+
     def test_reminder_in_the_customer_language(self):
         customers = {
             "en_US": (

@@ -167,6 +167,27 @@ class CollectionEvent(models.Model):
             self.move_ids, overdue, credits.split(claimable, claimable)
         )
 
+    def _collection_balance(self):
+        """What a reminder's email states of the customer's whole balance past due, per
+        currency (as _collection_totals): its invoices and the others the run chases on the
+        reminder's day, less the customer's credits. Empty when the reminder lists them all:
+        an invoice gets a reminder every 30 days from its own last one, so a customer whose
+        invoices fell due on different days gets emails that list part of them."""
+        self.ensure_one()
+        engine = self.env["collection.engine"].with_company(self.company_id)
+        claimable = engine._collection_overdue(
+            engine._collection_line_domain(self.date, self.partner_id)
+        )
+        if not set(claimable) - set(self.move_ids):
+            return []
+        claimable.update(engine._collection_past_due(self.move_ids, self.date))
+        credits = engine._collection_credits(self.partner_id, self.date)[self.partner_id]
+        return engine._collection_currency_totals(
+            self.env["account.move"].union(*claimable),
+            claimable,
+            credits.split(claimable, claimable),
+        )
+
     @api.model
     def _collection_create(self, vals_list):
         """Create events for the collection actions, which check who may take them: nobody
