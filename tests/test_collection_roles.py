@@ -72,6 +72,28 @@ class TestCollectionRoles(CollectionCase):
             self.assertTrue(activity.exists())
         self.assertFalse(self.events(self.customer, "call").filtered("call_outcome"))
 
+    def test_billing_user_sends_the_templates_files_too(self):
+        """A collection user who may not edit contacts sends a reminder whose template has
+        files of its own: their copies go to the customer's message all the same."""
+        template = self.stage["reminder"].mail_template_id
+        terms = self.env["ir.attachment"].create(
+            {
+                "name": "Terms.pdf",
+                "raw": b"%PDF-1.4 terms",
+                "res_model": "mail.template",
+                "res_id": template.id,
+            }
+        )
+        template.attachment_ids = [Command.set(terms.ids)]
+        self.assertFalse(self.clerk.has_group("base.group_partner_manager"))
+        self._invoice(self.customer, 5)
+        with freeze_time(DAY0):
+            self.customer.with_user(self.clerk).action_collection_send_reminder()
+        message = self.reminders(self.customer).mail_message_id
+        sent = message.attachment_ids.filtered(lambda a: a.name == "Terms.pdf")
+        self.assertEqual((sent.res_model, sent.res_id), ("res.partner", self.customer.id))
+        self.assertEqual(template.attachment_ids, terms)
+
     def test_billing_user_takes_the_collection_actions(self):
         promised, disputed, planned = (self._invoice(self.customer, 40) for _ in range(3))
         # The day before: reminded today, the invoices could not be reminded again by hand.
