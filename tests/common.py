@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from lxml import etree
 
+from odoo import Command
 from odoo.tests import freeze_time
 from odoo.tools.safe_eval import safe_eval
 
@@ -66,6 +67,19 @@ class CollectionCase(AccountTestInvoicingCommon):
             post=post,
             company=company,
         )
+
+    def _template_file(self, template, name="Terms.pdf"):
+        """A file of ``template`` (the terms and conditions, say), sent with its emails."""
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": b"%PDF-1.4 terms",
+                "res_model": template._name,
+                "res_id": template.id,
+            }
+        )
+        template.attachment_ids = [Command.link(attachment.id)]
+        return attachment
 
     @classmethod
     def _credit_note(cls, partner, amount):

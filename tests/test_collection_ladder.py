@@ -467,6 +467,15 @@ class TestCollectionLadder(CollectionCase):
         )
         self.assertTrue(any("Nothing to collect for now" in str(m.body) for m in done))
 
+    def assert_not_emailed(self, customer):
+        """The customer's reminder reached no one, and its collection responsible is asked
+        to post it."""
+        self.assertIn("Not emailed", str(self.reminders(customer).note))
+        self.assertFalse(self.queued_mails(customer))
+        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
+        self.assertTrue(customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email))
+        self.assertTrue(customer.collection_unreachable)
+
     def test_archived_contacts_are_not_counted_on_to_receive_reminders(self):
         """Odoo emails no archived partner: a reminder to one would be recorded as sent and
         reach nobody."""
@@ -474,14 +483,7 @@ class TestCollectionLadder(CollectionCase):
         self._invoice(self.customer, 3)
         self.customer.active = False
         self.run_engine()
-        reminder = self.reminders(self.customer)
-        self.assertIn("Not emailed", str(reminder.note))
-        self.assertFalse(self.queued_mails(self.customer))
-        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
-        self.assertTrue(
-            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
-        )
-        self.assertTrue(self.customer.collection_unreachable)
+        self.assert_not_emailed(self.customer)
 
     def test_an_invalid_email_address_is_no_address(self):
         """Odoo sends nothing to "n/a": the reminder would be counted as sent, and fail."""
@@ -489,14 +491,7 @@ class TestCollectionLadder(CollectionCase):
         self.customer.email = "n/a"
         self._invoice(self.customer, 3)
         self.run_engine()
-        reminder = self.reminders(self.customer)
-        self.assertIn("Not emailed", str(reminder.note))
-        self.assertFalse(self.queued_mails(self.customer))
-        no_email = self.env.ref(f"{MODULE}.mail_activity_type_collection_no_email")
-        self.assertTrue(
-            self.customer.activity_ids.filtered(lambda a: a.activity_type_id == no_email)
-        )
-        self.assertTrue(self.customer.collection_unreachable)
+        self.assert_not_emailed(self.customer)
         # An invoice address with a valid one mends it.
         self.customer.child_ids = [
             Command.create({"name": "AP", "type": "invoice", "email": "ap@azure.example.com"})

@@ -12,7 +12,6 @@ from unittest.mock import patch
 from aiosmtpd.controller import Controller
 
 import odoo
-from odoo import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools.pdf import PdfFileReader
 
@@ -189,14 +188,7 @@ class TestCollectionMail(CollectionCase):
         """What an accountant sets on the reminder's template, beyond its subject and body, is
         in the email as Odoo's own sending would put it."""
         template = self.stage["reminder"].mail_template_id
-        terms = self.env["ir.attachment"].create(
-            {
-                "name": "Terms.pdf",
-                "raw": b"%PDF-1.4 terms",
-                "res_model": "mail.template",
-                "res_id": template.id,
-            }
-        )
+        terms = self._template_file(template)
         server = self.env["ir.mail_server"].create(
             {"name": "Collections", "smtp_host": "localhost"}
         )
@@ -205,7 +197,6 @@ class TestCollectionMail(CollectionCase):
                 "email_from": "Collections <ar@{{ object.company_id.email.split('@')[1] }}>",
                 "reply_to": "ar@company.example.com",
                 "mail_server_id": server.id,
-                "attachment_ids": [Command.set(terms.ids)],
             }
         )
         self._invoice(self.customer, 3)

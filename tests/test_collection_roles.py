@@ -76,15 +76,7 @@ class TestCollectionRoles(CollectionCase):
         """A collection user who may not edit contacts sends a reminder whose template has
         files of its own: their copies go to the customer's message all the same."""
         template = self.stage["reminder"].mail_template_id
-        terms = self.env["ir.attachment"].create(
-            {
-                "name": "Terms.pdf",
-                "raw": b"%PDF-1.4 terms",
-                "res_model": "mail.template",
-                "res_id": template.id,
-            }
-        )
-        template.attachment_ids = [Command.set(terms.ids)]
+        terms = self._template_file(template)
         self.assertFalse(self.clerk.has_group("base.group_partner_manager"))
         self._invoice(self.customer, 5)
         with freeze_time(DAY0):
