@@ -68,6 +68,24 @@ class TestCollectionAssignments(CollectionCase):
         self.assertIn("Lumber Inc", str(new.body))
         self.assertNotIn("Azure Interior", str(new.body))
 
+    def test_a_call_whose_assignee_lost_the_rights_to_log_it_is_handed_over(self):
+        """An assignee who, still active, can no longer log the call (invoicing rights
+        taken away, another company): the run gives it to whom it would give it now, and
+        tells them, instead of leaving the customer uncalled behind an open call."""
+        self._invoice(self.customer, 35)
+        self.run_engine()
+        call = self.collection_activities(self.customer)
+        self.assertEqual(call.user_id, self.collector)
+        salesperson = new_test_user(
+            self.env, login="sales.rep", groups="account.group_account_invoice", name="Sam Sales"
+        )
+        self.customer.invoice_ids.sudo().invoice_user_id = salesperson
+        self.collector.groups_id = [(3, self.env.ref("account.group_account_invoice").id)]
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertEqual(self.collection_activities(self.customer), call)
+        self.assertEqual(call.user_id, salesperson)
+        self.assertIn("Azure Interior", str(self.told(salesperson).body))
+
     def test_nobody_is_told_of_their_own_activities_or_of_done_ones(self):
         third = self._customer("Lumber Inc", collection_responsible_id=self.collector.id)
         for customer in (self.customer, self.other, third):

@@ -47,7 +47,7 @@ class CollectionActivityScheduler(models.AbstractModel):
             return []
         open_kinds = set()
         open_calls = set()  # (customer id, activity type id)
-        for activity in self.env["mail.activity"].search_fetch(
+        activities = self.env["mail.activity"].search_fetch(
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "in", [p.id for p in partner_stage]),
@@ -59,8 +59,12 @@ class CollectionActivityScheduler(models.AbstractModel):
                 ("collection_company_id", "=", False),
                 ("activity_category", "=", "phonecall"),
             ],
-            ["res_id", "collection_stage_id", "activity_type_id"],
-        ):
+            ["res_id", "collection_stage_id", "activity_type_id", "user_id"],
+        )
+        self._collection_hand_over_stranded(
+            activities.filtered("collection_stage_id"), moves_by_partner
+        )
+        for activity in activities:
             if activity.collection_stage_id:
                 open_kinds.add((activity.res_id, activity.collection_stage_id.kind))
             # Through the type: activity_category, a related field not stored, would be
@@ -178,6 +182,26 @@ class CollectionActivityScheduler(models.AbstractModel):
         for vals, activity_id in zip(event_vals, activity_ids, strict=True):
             vals["activity_id"] = activity_id
         return event_vals
+
+    def _collection_hand_over_stranded(self, activities, moves_by_partner):
+        """Give the stages' open ``activities`` whose assignee can no longer act on them (who
+        left the company or lost invoicing rights, still active) to whom the run would give
+        them now: else the customer waits for a call nobody may log, and the run schedules
+        no other while it is open. The new assignees are told at the end of the run."""
+        workers = self._collection_workers(activities.user_id)
+        stranded = activities.filtered(lambda a: a.user_id not in workers)
+        if not stranded:
+            return
+        fallback = self._collection_default_responsible()
+        customers = {partner.id: partner for partner in moves_by_partner}
+        for activity in stranded:
+            partner = customers[activity.res_id]
+            user = self._collection_responsible(
+                partner, self.env["account.move"].union(*moves_by_partner[partner]), fallback
+            )
+            activity.sudo().with_context(mail_activity_quick_update=True).write(
+                {"user_id": user.id, "collection_notify_pending": user != self.env.user or None}
+            )
 
     def _collection_last_activities(self, partner_stage):
         """{(customer id, stage id): date of the last activity of that stage for the
