@@ -154,17 +154,11 @@ class CollectionEvent(models.Model):
                     "claimed": self.amount_claimed,
                 }
             ]
-        engine = self.env["collection.engine"].with_company(self.company_id)
-        overdue = engine._collection_past_due(self.move_ids, self.date)
-        # The customer's credits pay its invoices as when the reminder was decided: the
-        # invoices the run chases and those of the reminder (chosen by hand, maybe).
-        claimable = engine._collection_overdue(
-            engine._collection_line_domain(self.date, self.partner_id)
-        )
-        claimable.update(overdue)
-        credits = engine._collection_credits(self.partner_id, self.date)[self.partner_id]
-        return engine._collection_currency_totals(
-            self.move_ids, overdue, credits.split(claimable, claimable)
+        claimable, parts = self._collection_claimable()
+        return (
+            self.env["collection.engine"]
+            .with_company(self.company_id)
+            ._collection_currency_totals(self.move_ids, claimable, parts)
         )
 
     def _collection_balance(self):
@@ -174,19 +168,36 @@ class CollectionEvent(models.Model):
         an invoice gets a reminder every 30 days from its own last one, so a customer whose
         invoices fell due on different days gets emails that list part of them."""
         self.ensure_one()
+        chased = self._collection_chased()
+        if not set(chased) - set(self.move_ids):
+            return []
+        claimable, parts = self._collection_claimable(chased)
+        return (
+            self.env["collection.engine"]
+            .with_company(self.company_id)
+            ._collection_currency_totals(
+                self.env["account.move"].union(*claimable), claimable, parts
+            )
+        )
+
+    def _collection_chased(self):
+        """_collection_overdue of the invoices the run chases for the reminder's customer on
+        its day."""
         engine = self.env["collection.engine"].with_company(self.company_id)
-        claimable = engine._collection_overdue(
+        return engine._collection_overdue(
             engine._collection_line_domain(self.date, self.partner_id)
         )
-        if not set(claimable) - set(self.move_ids):
-            return []
+
+    def _collection_claimable(self, chased=None):
+        """(claimable, parts) of the reminder's day: _collection_overdue of the invoices the
+        run chases (``chased``, if read already) and of the reminder's own (chosen by hand,
+        maybe), and the credit that pays each (Credits.split): the customer's credits pay its
+        invoices as when the reminder was decided."""
+        engine = self.env["collection.engine"].with_company(self.company_id)
+        claimable = dict(self._collection_chased() if chased is None else chased)
         claimable.update(engine._collection_past_due(self.move_ids, self.date))
         credits = engine._collection_credits(self.partner_id, self.date)[self.partner_id]
-        return engine._collection_currency_totals(
-            self.env["account.move"].union(*claimable),
-            claimable,
-            credits.split(claimable, claimable),
-        )
+        return claimable, credits.split(claimable, claimable)
 
     @api.model
     def _collection_create(self, vals_list):
