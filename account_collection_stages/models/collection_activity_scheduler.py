@@ -190,18 +190,25 @@ class CollectionActivityScheduler(models.AbstractModel):
         no other while it is open. The new assignees are told at the end of the run."""
         workers = self._collection_workers(activities.user_id)
         stranded = activities.filtered(lambda a: a.user_id not in workers)
-        if not stranded:
-            return
-        fallback = self._collection_default_responsible()
-        customers = {partner.id: partner for partner in moves_by_partner}
-        for activity in stranded:
-            partner = customers[activity.res_id]
-            user = self._collection_responsible(
-                partner, self.env["account.move"].union(*moves_by_partner[partner]), fallback
-            )
-            activity.sudo().with_context(mail_activity_quick_update=True).write(
+        for user, handed in self._collection_reassignees(stranded, moves_by_partner).items():
+            handed.sudo().with_context(mail_activity_quick_update=True).write(
                 {"user_id": user.id, "collection_notify_pending": user != self.env.user or None}
             )
+
+    def _collection_reassignees(self, activities, moves_by_partner):
+        """{user: activities}: to whom the run would give ``activities``, the current
+        company's collection activities on customers, today. ``moves_by_partner``: {customer:
+        its invoices on the ladder}, whose salespeople come after its collection
+        responsible."""
+        by_user = defaultdict(lambda: self.env["mail.activity"])
+        if not activities:
+            return by_user
+        fallback = self._collection_default_responsible()
+        for activity in activities:
+            partner = self.env["res.partner"].browse(activity.res_id)
+            moves = self.env["account.move"].union(*moves_by_partner.get(partner, ()))
+            by_user[self._collection_responsible(partner, moves, fallback)] |= activity
+        return by_user
 
     def _collection_last_activities(self, partner_stage):
         """{(customer id, stage id): date of the last activity of that stage for the

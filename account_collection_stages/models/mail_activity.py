@@ -129,17 +129,18 @@ class MailActivity(models.Model):
                 .with_company(company)
                 .with_context(collection_leaving_user_ids=users.ids)
             )
-            fallback = scheduler._collection_default_responsible()
-            for activity in group:
-                partner = scheduler.env["res.partner"].browse(activity.res_id)
-                invoices = scheduler.env["account.move"].search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("commercial_partner_id", "=", partner.id),
-                        ("collection_stage_id", "!=", False),
-                    ]
-                )
-                activity.user_id = scheduler._collection_responsible(partner, invoices, fallback)
+            invoices = scheduler.env["account.move"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("commercial_partner_id", "in", group.mapped("res_id")),
+                    ("collection_stage_id", "!=", False),
+                ]
+            )
+            reassignees = scheduler._collection_reassignees(
+                group, invoices.grouped("commercial_partner_id")
+            )
+            for user, handed in reassignees.items():
+                handed.user_id = user
 
     def action_collection_log_call(self):
         self.ensure_one()
