@@ -460,9 +460,7 @@ class CollectionCallWizard(models.TransientModel):
         # The next calls, the daily run's included, are to them; the call's note names the
         # wrong one.
         partner.sudo().collection_contact_id = self.right_contact_id
-        self.with_context(
-            collection_next_call=dict(self.env.context.get("collection_next_call", {}), note=None)
-        )._schedule_next_call(partner, self.right_contact_id)
+        self._schedule_next_call(partner, self.right_contact_id, keep_note=False)
 
     def _outcome_refused(self, partner, call):
         # As a broken promise: not the invoices held, disputed, in a plan or excluded.
@@ -510,10 +508,10 @@ class CollectionCallWizard(models.TransientModel):
                 collection_company_id=self.env.company.id,
             )
 
-    def _schedule_next_call(self, partner, contact):
+    def _schedule_next_call(self, partner, contact, keep_note=True):
         """A new call activity on the first day the contact rules allow, tomorrow at the
-        earliest: for the call's assignee, with its note (``collection_next_call`` in the
-        context), else for the current user."""
+        earliest: for the call's assignee, with its note unless not ``keep_note``
+        (``collection_next_call`` in the context), else for the current user."""
         rules = self.env["collection.contact.rules"]
         tz = rules._partner_tz(partner)
         tomorrow = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).date() + timedelta(
@@ -537,7 +535,7 @@ class CollectionCallWizard(models.TransientModel):
             activity_type_id=activity_type.id,
             date_deadline=deadline,
             summary=self.env._("Call %(contact)s again", contact=contact.name or partner.name),
-            note=previous.get("note") or "",
+            note=(keep_note and previous.get("note")) or "",
             user_id=(user or self.env.user).id,
             collection_stage_id=stage.id,
             collection_company_id=self.env.company.id,
