@@ -2,7 +2,7 @@
     "name": "Collection Stages",
     "summary": "Collect overdue customer invoices in stages: reminders, calls, "
     "negotiation, agency and legal escalation",
-    "version": "18.0.1.11.0",
+    "version": "18.0.1.12.0",
     "category": "Accounting/Accounting",
     "author": "Account Collection Stages contributors",
     "maintainers": [],

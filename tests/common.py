@@ -98,6 +98,12 @@ class CollectionCase(AccountTestInvoicingCommon):
             vals["amount"] = amount
         return wizard.create(vals)._create_payments()
 
+    def commit_point(self):
+        """What the end of the transaction runs before its commit (Odoo's precommit hooks):
+        a test's transaction is never committed."""
+        self.env.cr.flush()
+        self.env.invalidate_all()
+
     def _unmatched_payment(self, payment_type, amount, day):
         """A posted customer payment, ``inbound`` (received) or ``outbound`` (a refund paid
         out), matched with nothing."""

@@ -177,6 +177,27 @@ class TestCollectionMultiCompany(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(self.collection_activities(self.customer), call_1)
 
+    def test_a_payment_takes_the_invoice_off_its_own_companys_ladder(self):
+        """Registered from the first company, a payment of the second company's invoice takes
+        it off the second company's ladder, and leaves the first company's alone."""
+        move_1 = self._invoice(self.customer, 45)
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
+        self.run_engine()
+        call_1 = self.collection_activities(self.customer).filtered(
+            lambda a: a.collection_stage_id == self.stage["call"]
+        )
+        with freeze_time(DAY0):
+            self._pay(move_2, day=DAY0)
+        self.commit_point()
+        self.assertFalse(move_2.collection_stage_id)
+        self.assertFalse(self.customer.with_company(self.company_2).collection_stage_id)
+        self.assertEqual(self.events(self.customer, "paid").company_id, self.company_2)
+        self.assertEqual(move_1.collection_stage_id, self.stage["call"])
+        self.assertEqual(
+            self.customer.with_company(self.company_1).collection_stage_id, self.stage["call"]
+        )
+        self.assertEqual(self.collection_activities(self.customer), call_1)
+
     def test_call_about_another_company_invoice_is_logged_in_that_company(self):
         move_1 = self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 45, company=self.company_2)

@@ -253,6 +253,54 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=40))
         self.assertEqual(len(self.reminders(self.customer)), 1)
 
+    def test_paid_invoice_leaves_the_ladder_as_the_payment_is_matched(self):
+        """Not at the next daily run: nobody is called meanwhile about what is paid."""
+        late = self._invoice(self.customer, 45)
+        recent = self._invoice(self.customer, 10)
+        self.run_engine()
+        self.assertEqual(late.collection_stage_id, self.stage["call"])
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+        self.assertEqual(len(self.collection_activities(self.customer)), 1)
+        day = DAY0 + timedelta(days=1)
+        with freeze_time(day):
+            self._pay(late, day=day)
+        self.commit_point()
+        self.assertFalse(late.collection_stage_id)
+        self.assertFalse(late.collection_next_action_date)
+        self.assertEqual(self.events(self.customer, "paid").move_ids, late)
+        self.assertEqual(self.events(self.customer, "paid").date, day)
+        # What is left is on the first stage: so is the customer, and the call is closed.
+        self.assertEqual(recent.collection_stage_id, self.stage["reminder"])
+        self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
+        self.assertFalse(self.collection_activities(self.customer))
+        # A payment of part of an invoice leaves it where it is.
+        with freeze_time(day):
+            self._pay(recent, amount=400.0, day=day)
+        self.commit_point()
+        self.assertEqual(recent.collection_stage_id, self.stage["reminder"])
+        self.assertEqual(len(self.events(self.customer, "paid")), 1)
+        with freeze_time(day):
+            self._pay(recent, day=day)
+        self.commit_point()
+        self.assertFalse(recent.collection_stage_id)
+        self.assertFalse(self.customer.collection_stage_id)
+        self.assertEqual(self.events(self.customer, "paid").move_ids, late | recent)
+        # The daily run finds nothing more to do.
+        self.run_engine(day)
+        self.assertEqual(len(self.events(self.customer, "paid")), 2)
+        self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_invoice_credited_in_full_leaves_the_ladder_as_it_is_credited(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        with freeze_time(DAY0):
+            move._reverse_moves(cancel=True)
+        self.commit_point()
+        self.assertFalse(move.collection_stage_id)
+        self.assertFalse(self.customer.collection_stage_id)
+        self.assertFalse(self.collection_activities(self.customer))
+        self.assertIn("Credited in full", self.events(self.customer, "note").note)
+
     def test_invoice_whose_late_installments_are_paid_leaves_the_ladder(self):
         """Its next installment, once past due, is chased from the first stage, as a new
         debt: not with the firmer stage's email and a call on its first day."""

@@ -72,6 +72,18 @@ class TestCollectionRoles(CollectionCase):
             self.assertTrue(activity.exists())
         self.assertFalse(self.events(self.customer, "call").filtered("call_outcome"))
 
+    def test_billing_user_paying_takes_the_invoice_off_the_ladder(self):
+        move = self._invoice(self.customer, 40)
+        self.run_engine()
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.env["account.payment.register"].with_user(self.clerk).with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"payment_date": DAY0})._create_payments()
+        self.commit_point()
+        self.assertFalse(move.collection_stage_id)
+        self.assertEqual(self.events(self.customer, "paid").user_id, self.clerk)
+        self.assertFalse(self.collection_activities(self.customer))
+
     def test_billing_user_sends_the_templates_files_too(self):
         """A collection user who may not edit contacts sends a reminder whose template has
         files of its own: their copies go to the customer's message all the same."""

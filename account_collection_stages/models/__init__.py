@@ -18,6 +18,7 @@ from . import collection_contact_rules
 from . import collection_payment_score
 from . import collection_finance_charge
 from . import collection_engine
+from . import collection_settlement
 from . import collection_next_action
 from . import collection_activity_scheduler
 from . import collection_promise_check

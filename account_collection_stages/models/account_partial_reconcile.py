@@ -8,7 +8,10 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         partials = super().create(vals_list)
         # A payment reconciled with customer invoices updates those customers' payment score.
-        partials._collection_recompute_scores(partials._collection_invoices())
+        invoices = partials._collection_invoices()
+        partials._collection_recompute_scores(invoices)
+        # And those it pays leave the ladder at once, not at the next daily run.
+        self.env["collection.settlement"]._collection_settle_later(invoices)
         return partials
 
     def unlink(self):
