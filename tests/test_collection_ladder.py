@@ -200,6 +200,11 @@ class TestCollectionLadder(CollectionCase):
         self.run_engine(DAY0 + timedelta(days=2))
         self.assertEqual(moved.collection_stage_id, self.stage["call"])
         self.assertFalse(postponed.collection_stage_id)
+        # The reminder it got went to the first customer: the new one is reminded at once. The
+        # first customer, reminded on DAY0, is not again before DAY0 + 30.
+        self.assertEqual(self.reminders(other).move_ids, moved)
+        self.assertEqual(moved.collection_reminder_count, 1)
+        self.assertEqual(postponed.collection_last_reminder_date, DAY0)
         # The first customer has nothing left to chase: its stage and its call go.
         self.assertFalse(self.customer.collection_stage_id)
         self.assertFalse(call.exists())

@@ -803,6 +803,13 @@ class CollectionEngine(models.AbstractModel):
             engine = self.with_company(company)
             writes = {}
             engine._collection_take_off(group, today, writes)
+            for move in group:
+                if staged_for.get(move, move.commercial_partner_id) != move.commercial_partner_id:
+                    # The reminders it got went to another customer: its new one is reminded
+                    # as soon as it is chased.
+                    writes[move].update(
+                        collection_last_reminder_date=False, collection_reminder_count=0
+                    )
             engine._collection_write_moves(writes)
             # Noted for the customer whose stage it was.
             engine.env["collection.event"]._collection_record(
