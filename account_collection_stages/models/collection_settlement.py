@@ -39,11 +39,13 @@ class CollectionSettlement(models.AbstractModel):
 
     def _collection_settle_pending(self):
         days = self.env.cr.precommit.data.pop(SETTLED_KEY, {})
-        invoices = self.env["account.move"].browse(days).exists()
+        # Whatever companies the user who matched the payments works in at the moment.
+        settlement = self.sudo()
+        invoices = settlement.env["account.move"].browse(days).exists()
         for (company, today), moves in invoices.grouped(
             lambda move: (move.company_id, days[move.id])
         ).items():
-            self.sudo().with_company(company).with_context(
+            settlement.with_company(company).with_context(
                 allowed_company_ids=company.ids, tz=company._collection_tz()
             )._collection_settle(moves.commercial_partner_id, today)
         # The commit that runs this flushes nothing after it.
