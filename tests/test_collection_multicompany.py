@@ -178,8 +178,8 @@ class TestCollectionMultiCompany(CollectionCase):
         self.assertEqual(self.collection_activities(self.customer), call_1)
 
     def test_a_payment_takes_the_invoice_off_its_own_companys_ladder(self):
-        """Registered from the first company, a payment of the second company's invoice takes
-        it off the second company's ladder, and leaves the first company's alone."""
+        """A payment of the second company's invoice takes it off the second company's
+        ladder, and leaves the first company's alone."""
         move_1 = self._invoice(self.customer, 45)
         move_2 = self._invoice(self.customer, 45, company=self.company_2)
         self.run_engine()

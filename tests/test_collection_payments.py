@@ -1,12 +1,15 @@
 """Payments and credits: what is claimed shrinks with them, and paid invoices leave the ladder."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
-from .common import DAY0, CollectionCase
+from .common import DAY0, MODULE, CollectionCase
+
+SETTLEMENT_LOGGER = f"odoo.addons.{MODULE}.models.collection_settlement"
 
 
 @tagged("standard", "post_install", "-at_install")
@@ -264,6 +267,8 @@ class TestCollectionPayments(CollectionCase):
         day = DAY0 + timedelta(days=1)
         with freeze_time(day):
             self._pay(late, day=day)
+        # Once the transaction is about to be committed: the reconciliation is complete then.
+        self.assertEqual(late.collection_stage_id, self.stage["call"])
         self.commit_point()
         self.assertFalse(late.collection_stage_id)
         self.assertFalse(late.collection_next_action_date)
@@ -289,6 +294,47 @@ class TestCollectionPayments(CollectionCase):
         self.run_engine(day)
         self.assertEqual(len(self.events(self.customer, "paid")), 2)
         self.assertEqual(len(self.reminders(self.customer)), 1)
+
+    def test_a_payment_before_the_days_run_keeps_the_call_the_run_keeps(self):
+        """The invoice left reached the call stage since the last run: the customer stays on
+        it, and its call stays open, as the day's run would keep it."""
+        paid = self._invoice(self.customer, 45)
+        left = self._invoice(self.customer, 29)
+        self.run_engine()
+        self.assertEqual(left.collection_stage_id, self.stage["reminder"])
+        call = self.collection_activities(self.customer)
+        self.assertEqual(call.collection_stage_id, self.stage["call"])
+        day = DAY0 + timedelta(days=1)
+        with freeze_time(day):
+            self._pay(paid, day=day)
+        self.commit_point()
+        self.assertFalse(paid.collection_stage_id)
+        # Moved on by the day's run, not by the payment.
+        self.assertEqual(left.collection_stage_id, self.stage["reminder"])
+        self.assertEqual(self.customer.collection_stage_id, self.stage["call"])
+        self.assertEqual(self.collection_activities(self.customer), call)
+        self.run_engine(day)
+        self.assertEqual(left.collection_stage_id, self.stage["call"])
+        self.assertEqual(self.collection_activities(self.customer), call)
+
+    def test_a_payment_stands_when_taking_its_invoice_off_the_ladder_fails(self):
+        move = self._invoice(self.customer, 45)
+        self.run_engine()
+        Engine = type(self.env["collection.engine"])
+
+        def failing(engine, *args, **kwargs):
+            raise ValueError("no ladder today")
+
+        with patch.object(Engine, "_collection_release_paid", failing):
+            self._pay(move, day=DAY0)
+            with self.assertLogs(SETTLEMENT_LOGGER, "ERROR") as logs:
+                self.commit_point()
+        self.assertIn("the daily run does it", logs.output[0])
+        self.assertEqual(move.payment_state, "paid")
+        self.assertEqual(move.collection_stage_id, self.stage["call"])
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(move.collection_stage_id)
+        self.assertEqual(self.events(self.customer, "paid").move_ids, move)
 
     def test_invoice_credited_in_full_leaves_the_ladder_as_it_is_credited(self):
         move = self._invoice(self.customer, 45)

@@ -494,11 +494,8 @@ class CollectionEngine(models.AbstractModel):
             # An invoice the customer's credits pay stays where it is, and neither reminds
             # nor weighs on the customer's stage.
             for move in self._collection_owed(moves, overdue, parts):
-                due, amount, _amount_currency = overdue[move]
                 current = move.collection_stage_id
-                days = (today - due).days
-                days = min(days, by_hand.get(move, days))
-                stage = ladder.target(current, days, amount)
+                stage, days, amount = self._collection_target(move, overdue, by_hand, ladder, today)
                 targets[move] = stage
                 placed[move] = days, amount
                 if stage.id != current.id:
@@ -949,6 +946,16 @@ class CollectionEngine(models.AbstractModel):
             if partner not in stages or ladder.key(stage) > ladder.key(stages[partner]):
                 stages[partner] = stage
         return stages
+
+    @api.model
+    def _collection_target(self, move, overdue, by_hand, ladder, today):
+        """(stage, days, amount): the stage ``move`` goes on ``today``, with the days and the
+        amount due that place it there. ``overdue``: see _collection_overdue; ``by_hand``: see
+        _collection_days_by_hand."""
+        due, amount, _amount_currency = overdue[move]
+        days = (today - due).days
+        days = min(days, by_hand.get(move, days))
+        return ladder.target(move.collection_stage_id, days, amount), days, amount
 
     @api.model
     def _collection_reminder_due(self, move, stage, today):

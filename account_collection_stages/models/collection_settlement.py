@@ -1,9 +1,15 @@
+import logging
 from collections import defaultdict
 
-from odoo import api, models
+from odoo import SUPERUSER_ID, api, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import clean_context
 
+from .collection_engine import MOVE_FIELDS
 from .collection_stage import Ladder
 from .sql_rows import update_rows
+
+_logger = logging.getLogger(__name__)
 
 # precommit data: {invoice id: its company's day} of the invoices on a stage that payments or
 # credit notes were matched with in the transaction, on that day.
@@ -14,28 +20,33 @@ class CollectionSettlement(models.AbstractModel):
     """What a payment settles leaves the ladder when the payment is matched, not at the next
     daily run: the invoices it pays (or the credit note that reverses them, or the payment of
     their installments past due), their customer's stage, and the collection activities
-    nothing calls for any more. Nothing new is decided then: no stage is reached, no reminder
-    sent, no call scheduled; the daily run does that."""
+    nothing calls for any more. Nothing new is done then: no invoice is moved to another
+    stage, no reminder sent, no activity scheduled; the daily run does that."""
 
     _name = "collection.settlement"
     _description = "Collection Settlement"
 
     @api.model
     def _collection_settle_later(self, invoices):
-        """Settle ``invoices`` once the transaction is about to be committed: the
-        reconciliation that pays them is then complete (its exchange difference entries, its
-        full reconcile), and a statement of many payments is settled at once."""
+        """Settle ``invoices`` when the cursor's precommit hooks run: at the commit, or at a
+        savepoint before it, once the reconciliation that pays them is complete (its exchange
+        difference entries, its full reconcile). A statement of many payments is settled at
+        once."""
         invoices = invoices.filtered("collection_stage_id")
         if not invoices:
             return
         precommit = self.env.cr.precommit
         if SETTLED_KEY not in precommit.data:
             precommit.data[SETTLED_KEY] = {}
-            precommit.add(self._collection_settle_pending)
+            # Not with the defaults of the form that matched the payment, as Odoo's tracking
+            # does; nor as the public user of an online payment.
+            settlement = self.with_context(clean_context(self.env.context))
+            if self.env.user._is_public():
+                settlement = settlement.with_user(SUPERUSER_ID)
+            precommit.add(settlement._collection_settle_pending)
         for company, moves in invoices.grouped("company_id").items():
-            precommit.data[SETTLED_KEY].update(
-                dict.fromkeys(moves.ids, company._collection_today())
-            )
+            today = company._collection_today()
+            precommit.data[SETTLED_KEY].update(dict.fromkeys(moves.ids, today))
 
     def _collection_settle_pending(self):
         days = self.env.cr.precommit.data.pop(SETTLED_KEY, {})
@@ -45,11 +56,25 @@ class CollectionSettlement(models.AbstractModel):
         for (company, today), moves in invoices.grouped(
             lambda move: (move.company_id, days[move.id])
         ).items():
-            settlement.with_company(company).with_context(
-                allowed_company_ids=company.ids, tz=company._collection_tz()
-            )._collection_settle(moves.commercial_partner_id, today)
-        # The commit that runs this flushes nothing after it.
-        self.env.flush_all()
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    settlement.with_company(company).with_context(
+                        allowed_company_ids=company.ids, tz=company._collection_tz()
+                    )._collection_settle(moves.commercial_partner_id, today)
+                    # The commit that runs this flushes nothing after it.
+                    self.env.flush_all()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise  # the whole transaction is tried again
+            except Exception:
+                # The payment stands all the same: the daily run takes the invoices off the
+                # ladder. Only what this wrote is pending: the commit flushed the rest.
+                self.env.clear()
+                _logger.exception(
+                    "Collection: taking the invoices %s of %s off the ladder as they were paid "
+                    "failed; the daily run does it",
+                    moves.ids,
+                    company.name,
+                )
 
     def _collection_settle(self, partners, today):
         """Take the customers' paid invoices off the current company's ladder, as the daily
@@ -64,12 +89,17 @@ class CollectionSettlement(models.AbstractModel):
         engine._collection_write_moves(writes)
         self.env["collection.event"]._collection_record(event_vals)
 
-        # The customers' stage, from the stages their invoices are on (the daily run places
-        # them): as in the run, the firmest among those chased, the credits not paying them.
+        # The customers' stage, as the run would make it today: the firmest of the stages the
+        # invoices it chases go on (those that reached a later stage since the last run
+        # included), the credits not paying them. A customer whose invoices the day's run has
+        # not moved on yet keeps the activity of the stage they reach.
         ladder = Ladder(
             self.env["collection.stage"].search([("company_id", "=", self.env.company.id)])
         )
         credits = engine._collection_credits(partners, today)
+        overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
+        overdue_moves.fetch(MOVE_FIELDS)
+        by_hand = engine._collection_days_by_hand(overdue_moves, today)
         moves_by_partner = defaultdict(list)
         for move in overdue:
             moves_by_partner[move.commercial_partner_id].append(move)
@@ -77,11 +107,10 @@ class CollectionSettlement(models.AbstractModel):
         for partner, moves in moves_by_partner.items():
             parts = credits[partner].split(moves, overdue)
             stages = [
-                move.collection_stage_id
+                engine._collection_target(move, overdue, by_hand, ladder, today)[0]
                 for move in engine._collection_owed(moves, overdue, parts)
-                if move.collection_stage_id
             ]
-            if stages:
+            if stages := [stage for stage in stages if stage]:
                 chased[partner] = max(stages, key=ladder.key)
         shown = engine._collection_customer_stages(partners, today, ladder, chased)
         no_stage = self.env["collection.stage"]
