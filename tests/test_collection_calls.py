@@ -43,8 +43,10 @@ class TestCollectionCalls(CollectionCase):
         self.assertEqual(call.call_outcome, "refused")
         self.assertEqual(call.call_time, NOON)
         self.assertIn("audit", str(call.note))
-        # Refusing moves the invoice on to the next stage, in the history too.
+        # Refusing moves the invoice on to the next stage, in the history too, and the
+        # customer with it, at once.
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
+        self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
         # Its next action is now its next reminder (day 30), no more reaching Negotiation
         # (day 20).
         self.assertEqual(self.move.collection_next_action_date, DAY0 + timedelta(days=30))

@@ -48,6 +48,15 @@ class CollectionSettlement(models.AbstractModel):
             today = company._collection_today()
             precommit.data[SETTLED_KEY].update(dict.fromkeys(moves.ids, today))
 
+    @api.model
+    def _collection_align_customers_of(self, invoices):
+        """_collection_align the customers of ``invoices`` in each of their companies, on its
+        day: after their invoices moved by hand, or on by a call."""
+        for company, moves in invoices.grouped("company_id").items():
+            self.sudo().with_company(company).with_context(
+                allowed_company_ids=company.ids, tz=company._collection_tz()
+            )._collection_align(moves.commercial_partner_id, company._collection_today())
+
     def _collection_settle_pending(self):
         days = self.env.cr.precommit.data.pop(SETTLED_KEY, {})
         # Whatever companies the user who matched the payments works in at the moment.
@@ -78,8 +87,8 @@ class CollectionSettlement(models.AbstractModel):
 
     def _collection_settle(self, partners, today):
         """Take the customers' paid invoices off the current company's ladder, as the daily
-        run would on ``today``, and bring the customers' stage and collection activities in
-        line with the invoices left on it."""
+        run would on ``today``, and bring the customers in line with the invoices left on it
+        (_collection_align)."""
         engine = self.env["collection.engine"]
         writes = {}
         overdue = engine._collection_overdue(engine._collection_line_domain(today, partners))
@@ -88,11 +97,19 @@ class CollectionSettlement(models.AbstractModel):
             return
         engine._collection_write_moves(writes)
         self.env["collection.event"]._collection_record(event_vals)
+        self._collection_align(partners, today, overdue)
 
-        # The customers' stage, as the run would make it today: the firmest of the stages the
-        # invoices it chases go on (those that reached a later stage since the last run
-        # included), the credits not paying them. A customer whose invoices the day's run has
-        # not moved on yet keeps the activity of the stage they reach.
+    def _collection_align(self, partners, today, overdue=None):
+        """Bring the customers' stage and collection activities in line with their invoices
+        on the current company's ladder, after some left it or moved by hand: the customer's
+        stage as the run would make it today, the firmest of the stages the invoices it chases
+        go on (those that reached a later stage since the last run included), the credits not
+        paying them; and the activities nothing calls for any more closed. A customer whose
+        invoices the day's run has not moved on yet keeps the activity of the stage they
+        reach. ``overdue``: the customers' invoices chased today (_collection_overdue)."""
+        engine = self.env["collection.engine"]
+        if overdue is None:
+            overdue = engine._collection_overdue(engine._collection_line_domain(today, partners))
         ladder = Ladder(
             self.env["collection.stage"].search([("company_id", "=", self.env.company.id)])
         )

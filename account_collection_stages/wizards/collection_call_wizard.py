@@ -465,7 +465,13 @@ class CollectionCallWizard(models.TransientModel):
     def _outcome_refused(self, partner, call):
         # As a broken promise: not the invoices held, disputed, in a plan or excluded.
         engine = self.env["collection.engine"]
-        engine._collection_escalate(engine._collection_moving_on(self.move_ids, call.date))
+        escalated = engine._collection_escalate(
+            engine._collection_moving_on(self.move_ids, call.date)
+        )
+        # The customer's stage follows at once, as after a stage set by hand.
+        self.env["collection.settlement"]._collection_align_customers_of(
+            self.env["account.move"].union(*escalated)
+        )
 
     def _outcome_already_paid(self, partner, call):
         payments = self.unreconciled_payment_ids
