@@ -472,14 +472,7 @@ class CollectionEngine(models.AbstractModel):
                 "commercial_partner_id",
             ]
         )
-        # The invoices' fields the run reads, alone: reading one field of an invoice would
-        # otherwise fetch all of account.move's hundred columns, for thousands of invoices.
-        overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
-        overdue_moves.fetch(MOVE_FIELDS)
-        by_hand = self._collection_days_by_hand(overdue_moves, today)
-        moves_by_partner = defaultdict(list)
-        for move in overdue:
-            moves_by_partner[move.commercial_partner_id].append(move)
+        overdue_moves, by_hand, moves_by_partner = self._collection_read_overdue(overdue, today)
 
         targets = {}  # invoice -> its stage after this run
         placed = {}  # invoice -> (the days that place it on the ladder, its amount due)
@@ -946,6 +939,20 @@ class CollectionEngine(models.AbstractModel):
             if partner not in stages or ladder.key(stage) > ladder.key(stages[partner]):
                 stages[partner] = stage
         return stages
+
+    @api.model
+    def _collection_read_overdue(self, overdue, today):
+        """(invoices, by_hand, {customer: its invoices}) of ``overdue`` (_collection_overdue):
+        the invoices with the fields the run reads, and their days set by hand
+        (_collection_days_by_hand)."""
+        # Those fields alone: reading one field of an invoice would otherwise fetch all of
+        # account.move's hundred columns, for thousands of invoices.
+        moves = self.env["account.move"].browse([move.id for move in overdue])
+        moves.fetch(MOVE_FIELDS)
+        moves_by_partner = defaultdict(list)
+        for move in overdue:
+            moves_by_partner[move.commercial_partner_id].append(move)
+        return moves, self._collection_days_by_hand(moves, today), moves_by_partner
 
     @api.model
     def _collection_target(self, move, overdue, by_hand, ladder, today):

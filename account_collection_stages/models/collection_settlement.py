@@ -1,11 +1,9 @@
 import logging
-from collections import defaultdict
 
 from odoo import SUPERUSER_ID, api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import clean_context
 
-from .collection_engine import MOVE_FIELDS
 from .collection_stage import Ladder
 from .sql_rows import update_rows
 
@@ -114,12 +112,7 @@ class CollectionSettlement(models.AbstractModel):
             self.env["collection.stage"].search([("company_id", "=", self.env.company.id)])
         )
         credits = engine._collection_credits(partners, today)
-        overdue_moves = self.env["account.move"].browse([move.id for move in overdue])
-        overdue_moves.fetch(MOVE_FIELDS)
-        by_hand = engine._collection_days_by_hand(overdue_moves, today)
-        moves_by_partner = defaultdict(list)
-        for move in overdue:
-            moves_by_partner[move.commercial_partner_id].append(move)
+        _moves, by_hand, moves_by_partner = engine._collection_read_overdue(overdue, today)
         chased = {}
         for partner, moves in moves_by_partner.items():
             parts = credits[partner].split(moves, overdue)
