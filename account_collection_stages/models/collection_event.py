@@ -75,7 +75,7 @@ class CollectionEvent(models.Model):
     promise_date = fields.Date(string="Promised date")
     promise_amount = fields.Monetary(string="Promised amount")
     promise_state = fields.Selection(
-        [("open", "Open"), ("kept", "Kept"), ("broken", "Broken"), ("superseded", "Superseded")],
+        [("open", "Open"), ("kept", "Kept"), ("broken", "Not kept"), ("superseded", "Superseded")],
         string="Promise status",
         index=True,
         help="Superseded: what was left unpaid went into a payment plan or was disputed, or "
