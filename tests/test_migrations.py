@@ -136,3 +136,25 @@ class TestMigrations(CollectionCase):
 
         self.assertFalse(off.collection_next_action_date)
         self.assertTrue(staged.collection_next_action_date)
+
+    def test_a_promise_not_kept_takes_its_new_translations(self):
+        """18.0.1.12.0: the promise state Broken reads Not kept; the update keeps the
+        translations a label has, so the old ones (of a plan's Broken) go first."""
+        langs = ["es_ES", "it_IT"]
+        for lang in langs:
+            self.env["res.lang"]._activate_lang(lang)
+        label = self.env.ref(f"{MODULE}.selection__collection_event__promise_state__broken")
+        # As 18.0.1.11.0 left it: the label of a plan's state, in every language.
+        label.with_context(lang="es_ES").name = "Incumplido"
+        label.with_context(lang="it_IT").name = "Non rispettato"
+        self.env.flush_all()
+
+        migration("18.0.1.12.0", "pre-migrate")(self.env.cr, "18.0.1.11.0")
+        # What the update does after it: the translations a label lacks are loaded.
+        self.env["ir.module.module"]._load_module_terms([MODULE], langs)
+        self.env.invalidate_all()
+
+        self.assertEqual(label.with_context(lang="es_ES").name, "Incumplida")
+        self.assertEqual(label.with_context(lang="it_IT").name, "Non rispettata")
+        plan = self.env.ref(f"{MODULE}.selection__collection_payment_plan__state__broken")
+        self.assertEqual(plan.with_context(lang="es_ES").name, "Incumplido")

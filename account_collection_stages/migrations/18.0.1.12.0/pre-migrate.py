@@ -1,0 +1,18 @@
+"""A promise's state "Broken" reads "Not kept" from this version, apart from a payment plan's
+"Broken": one translation served both, right for one grammatical gender only. The update keeps
+the translations a label has, so the promise state's are dropped here, before it: the update
+then loads the new ones."""
+
+
+def migrate(cr, version):
+    cr.execute(
+        """
+        UPDATE ir_model_fields_selection selection
+           SET name = jsonb_build_object('en_US', selection.name->>'en_US')
+          FROM ir_model_data data
+         WHERE data.module = 'account_collection_stages'
+           AND data.model = 'ir.model.fields.selection'
+           AND data.name = 'selection__collection_event__promise_state__broken'
+           AND selection.id = data.res_id
+        """
+    )
