@@ -488,7 +488,9 @@ class CollectionEngine(models.AbstractModel):
             # nor weighs on the customer's stage.
             for move in self._collection_owed(moves, overdue, parts):
                 current = move.collection_stage_id
-                stage, days, amount = self._collection_target(move, overdue, by_hand, ladder, today)
+                stage, days, amount = self._collection_target(
+                    move, current, overdue, by_hand, ladder, today
+                )
                 targets[move] = stage
                 placed[move] = days, amount
                 if stage.id != current.id:
@@ -955,14 +957,14 @@ class CollectionEngine(models.AbstractModel):
         return moves, self._collection_days_by_hand(moves, today), moves_by_partner
 
     @api.model
-    def _collection_target(self, move, overdue, by_hand, ladder, today):
-        """(stage, days, amount): the stage ``move`` goes on ``today``, with the days and the
-        amount due that place it there. ``overdue``: see _collection_overdue; ``by_hand``: see
-        _collection_days_by_hand."""
+    def _collection_target(self, move, current, overdue, by_hand, ladder, today):
+        """(stage, days, amount): the stage ``move``, on ``current``, goes on ``today``, with
+        the days and the amount due that place it there. ``overdue``: see
+        _collection_overdue; ``by_hand``: see _collection_days_by_hand."""
         due, amount, _amount_currency = overdue[move]
         days = (today - due).days
         days = min(days, by_hand.get(move, days))
-        return ladder.target(move.collection_stage_id, days, amount), days, amount
+        return ladder.target(current, days, amount), days, amount
 
     @api.model
     def _collection_reminder_due(self, move, stage, today):

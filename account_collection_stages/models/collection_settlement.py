@@ -117,7 +117,9 @@ class CollectionSettlement(models.AbstractModel):
         for partner, moves in moves_by_partner.items():
             parts = credits[partner].split(moves, overdue)
             stages = [
-                engine._collection_target(move, overdue, by_hand, ladder, today)[0]
+                engine._collection_target(
+                    move, move.collection_stage_id, overdue, by_hand, ladder, today
+                )[0]
                 for move in engine._collection_owed(moves, overdue, parts)
             ]
             if stages := [stage for stage in stages if stage]:
