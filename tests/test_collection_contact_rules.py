@@ -284,6 +284,27 @@ class TestCollectionContactRules(CollectionCase):
         self.assertTrue(self.collection_activities(other))
         self.assertIn("cease communication", self.events(self.consumer, "note").note)
 
+    def test_calls_resume_once_communication_is_allowed_again(self):
+        """The call cancelled when the customer asked to cease communication was never made:
+        allowed again, the customer is called at the next run, not 30 days after it."""
+        self.run_engine()
+        call = self.collection_activities(self.consumer)
+        self.assertEqual(call.collection_stage_id, self.stage["call"])
+        with freeze_time(DAY0):
+            self.consumer.action_collection_cease_communication()
+        self.assertFalse(call.exists())
+        self.assertTrue(self.events(self.consumer, "call").activity_cancelled)
+        self.run_engine(DAY0 + timedelta(days=1))
+        self.assertFalse(self.collection_activities(self.consumer))
+        with freeze_time(DAY0 + timedelta(days=2)):
+            self.consumer.action_collection_allow_communication()
+        self.run_engine(DAY0 + timedelta(days=2))
+        again = self.collection_activities(self.consumer)
+        self.assertEqual(again.collection_stage_id, self.stage["call"])
+        self.assertFalse(
+            self.events(self.consumer, "call").filtered("activity_id").activity_cancelled
+        )
+
     def test_engine_schedules_the_call_when_allowed(self):
         self.call(at(0, 10), "refused")
         self.run_engine(DAY0 + timedelta(days=1))

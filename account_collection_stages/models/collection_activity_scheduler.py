@@ -220,6 +220,7 @@ class CollectionActivityScheduler(models.AbstractModel):
                     ("partner_id", "in", [partner.id for partner in partner_stage]),
                     ("stage_id", "in", list({stage.id for stage in partner_stage.values()})),
                     ("kind", "in", list(set(ACTIVITY_EVENT_KIND.values()) | {"note"})),
+                    ("activity_cancelled", "=", False),
                 ],
                 ["partner_id", "stage_id", "kind"],
                 ["date:max"],

@@ -56,6 +56,12 @@ class CollectionEvent(models.Model):
     stage_id = fields.Many2one("collection.stage", check_company=True, ondelete="set null")
     mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", ondelete="set null", index="btree_not_null")
+    activity_cancelled = fields.Boolean(
+        string="Activity cancelled",
+        readonly=True,
+        help="The activity this entry scheduled was cancelled before anyone did it (the "
+        "customer asked to cease communication): the next one is not put off for it.",
+    )
     note = fields.Html(sanitize=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company

@@ -489,23 +489,36 @@ class ResPartner(models.Model):
         no_email = self.env.ref("account_collection_stages.mail_activity_type_collection_no_email")
         # Cancelled, as Odoo's Cancel does: none of them was done. Collection calls are the
         # phone calls of a company's collection (mail.activity's _collection_check_call).
-        self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", self.commercial_partner_id.ids),
-                "|",
-                ("activity_type_id", "=", no_email.id),
-                "&",
-                ("collection_company_id", "!=", False),
-                ("activity_category", "=", "phonecall"),
-            ]
-        ).unlink()
+        cancelled = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", self.commercial_partner_id.ids),
+                    "|",
+                    ("activity_type_id", "=", no_email.id),
+                    "&",
+                    ("collection_company_id", "!=", False),
+                    ("activity_category", "=", "phonecall"),
+                ]
+            )
+        )
+        # The entries that scheduled them say so: once communication is allowed again, the
+        # daily run calls without waiting for the stage's days from a call never made.
+        self.env["collection.event"].sudo().search(
+            [("activity_id", "in", cancelled.ids)]
+        ).activity_cancelled = True
+        cancelled.unlink()
         return True
 
     def action_collection_allow_communication(self):
-        return self._collection_set_no_contact(
+        self._collection_set_no_contact(
             False, self.env._("Communication with the customer allowed again.")
         )
+        # Today's run too, should it come again today.
+        self.commercial_partner_id._collection_requeue()
+        return True
 
     def _collection_set_no_contact(self, value, note):
         """Set the customers' cease communication flag, noted in their collection history:
