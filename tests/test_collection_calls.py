@@ -38,13 +38,14 @@ class TestCollectionCalls(CollectionCase):
             self.assertEqual(wizard.activity_id, activity)
             wizard.write({"outcome": "refused", "note": "<p>Will not pay before the audit</p>"})
             wizard.action_confirm()
+        self.commit_point()
         self.assertFalse(activity.exists())
         call = self.events(self.customer, "call").filtered("call_outcome")
         self.assertEqual(call.call_outcome, "refused")
         self.assertEqual(call.call_time, NOON)
         self.assertIn("audit", str(call.note))
         # Refusing moves the invoice on to the next stage, in the history too, and the
-        # customer with it, at once.
+        # customer with it once the call is committed.
         self.assertEqual(self.move.collection_stage_id, self.stage["negotiation"])
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
         # Its next action is now its next reminder (day 30), no more reaching Negotiation

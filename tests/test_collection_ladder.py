@@ -164,19 +164,22 @@ class TestCollectionLadder(CollectionCase):
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
         self.assertTrue(move.collection_next_action_date)
 
-    def test_customer_stage_follows_a_stage_set_by_hand_at_once(self):
-        """Not at the next daily run; the activities the stage left no longer calls for close
-        then too, and those of the new stage come with the run."""
+    def test_customer_stage_follows_a_stage_set_by_hand(self):
+        """When the change is committed, not at the next daily run; the activities of a stage
+        firmer than the new one close then too, and those of the new stage come with the
+        run."""
         move = self._invoice(self.customer, 45)
         self.run_engine()
         call = self.collection_activities(self.customer)
         self.assertEqual(call.collection_stage_id, self.stage["call"])
         with freeze_time(DAY0 + timedelta(days=1)):
             move.collection_stage_id = self.stage["negotiation"]
+        self.commit_point()
         self.assertEqual(self.customer.collection_stage_id, self.stage["negotiation"])
         self.assertEqual(self.collection_activities(self.customer), call)
         with freeze_time(DAY0 + timedelta(days=1)):
             move.collection_stage_id = self.stage["reminder"]
+        self.commit_point()
         self.assertEqual(self.customer.collection_stage_id, self.stage["reminder"])
         self.assertFalse(call.exists())
 

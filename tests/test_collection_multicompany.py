@@ -198,6 +198,24 @@ class TestCollectionMultiCompany(CollectionCase):
         )
         self.assertEqual(self.collection_activities(self.customer), call_1)
 
+    def test_a_payment_settles_the_customer_in_the_invoice_company(self):
+        """The customer has nothing on the first company's ladder: paid, the second company's
+        invoice takes the customer off the second company's, whichever company is current."""
+        move_2 = self._invoice(self.customer, 45, company=self.company_2)
+        self.run_engine()
+        customer_2 = self.customer.with_company(self.company_2)
+        self.assertEqual(customer_2.collection_stage_id, self.stage_2["call"])
+        self.assertFalse(self.customer.with_company(self.company_1).collection_stage_id)
+        payer = self.env(context={"allowed_company_ids": [self.company_1.id, self.company_2.id]})
+        with freeze_time(DAY0):
+            payer["account.payment.register"].with_context(
+                active_model="account.move", active_ids=move_2.ids
+            ).create({"payment_date": DAY0})._create_payments()
+        self.commit_point()
+        self.assertFalse(move_2.collection_stage_id)
+        self.assertFalse(customer_2.collection_stage_id)
+        self.assertFalse(self.collection_activities(self.customer))
+
     def test_call_about_another_company_invoice_is_logged_in_that_company(self):
         move_1 = self._invoice(self.customer, 15)
         move_2 = self._invoice(self.customer, 45, company=self.company_2)

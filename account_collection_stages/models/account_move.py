@@ -480,10 +480,10 @@ class AccountMove(models.Model):
                     moves.sudo(), today, writes
                 )
                 self.env["collection.engine"].sudo()._collection_write_moves(writes)
-        # The customer's stage follows at once, and the activities of the stage left close
-        # when nothing calls for them any more; what the new stage calls for comes with the
-        # daily run.
-        self.env["collection.settlement"]._collection_align_customers_of(self)
+        # The customer's stage follows when this is done (all of an import's invoices at
+        # once), and the activities of a firmer stage close; what the new stage calls for
+        # comes with the daily run.
+        self.env["collection.settlement"]._collection_settle_later(self)
         self.env["collection.event"]._collection_log_action(
             "stage_change",
             self.env._("Stage set by hand.")

@@ -11,7 +11,9 @@ class AccountPartialReconcile(models.Model):
         invoices = partials._collection_invoices()
         partials._collection_recompute_scores(invoices)
         # And those it pays leave the ladder at once, not at the next daily run.
-        self.env["collection.settlement"]._collection_settle_later(invoices)
+        self.env["collection.settlement"]._collection_settle_later(
+            invoices.filtered("collection_stage_id")
+        )
         return partials
 
     def unlink(self):

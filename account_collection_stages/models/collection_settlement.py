@@ -9,35 +9,35 @@ from .sql_rows import update_rows
 
 _logger = logging.getLogger(__name__)
 
-# precommit data: {invoice id: its company's day} of the invoices on a stage that payments or
-# credit notes were matched with in the transaction, on that day.
+# precommit data: {invoice id: its company's day} of the invoices whose customers are to be
+# settled at the end of the transaction, as of that day.
 SETTLED_KEY = "account_collection_stages.settled_invoices"
 
 
 class CollectionSettlement(models.AbstractModel):
-    """What a payment settles leaves the ladder when the payment is matched, not at the next
-    daily run: the invoices it pays (or the credit note that reverses them, or the payment of
-    their installments past due), their customer's stage, and the collection activities
-    nothing calls for any more. Nothing new is done then: no invoice is moved to another
-    stage, no reminder sent, no activity scheduled; the daily run does that."""
+    """What the day's work changes on the ladder shows when it is done, not at the next daily
+    run: invoices paid leave the ladder (the payment or credit note that pays them matched, or
+    the payment of their installments past due), and their customers' stage follows, as after
+    invoices moved by hand or on by a call; the collection activities nothing calls for any
+    more close. Nothing new is done then: no invoice is moved to another stage, no reminder
+    sent, no activity scheduled; the daily run does that."""
 
     _name = "collection.settlement"
     _description = "Collection Settlement"
 
     @api.model
     def _collection_settle_later(self, invoices):
-        """Settle ``invoices`` when the cursor's precommit hooks run: at the commit, or at a
-        savepoint before it, once the reconciliation that pays them is complete (its exchange
-        difference entries, its full reconcile). A statement of many payments is settled at
-        once."""
-        invoices = invoices.filtered("collection_stage_id")
+        """Settle the customers of ``invoices`` (_collection_settle) when the cursor's
+        precommit hooks run: at the commit, or at a savepoint before it, once the work that
+        changed them is complete (a reconciliation with its exchange difference entries and
+        full reconcile, an import of many invoices); all of the transaction's at once."""
         if not invoices:
             return
         precommit = self.env.cr.precommit
         if SETTLED_KEY not in precommit.data:
             precommit.data[SETTLED_KEY] = {}
-            # Not with the defaults of the form that matched the payment, as Odoo's tracking
-            # does; nor as the public user of an online payment.
+            # Not with the defaults of the form that did the work, as Odoo's tracking does;
+            # nor as the public user of an online payment.
             settlement = self.with_context(clean_context(self.env.context))
             if self.env.user._is_public():
                 settlement = settlement.with_user(SUPERUSER_ID)
@@ -46,18 +46,9 @@ class CollectionSettlement(models.AbstractModel):
             today = company._collection_today()
             precommit.data[SETTLED_KEY].update(dict.fromkeys(moves.ids, today))
 
-    @api.model
-    def _collection_align_customers_of(self, invoices):
-        """_collection_align the customers of ``invoices`` in each of their companies, on its
-        day: after their invoices moved by hand, or on by a call."""
-        for company, moves in invoices.grouped("company_id").items():
-            self.sudo().with_company(company).with_context(
-                allowed_company_ids=company.ids, tz=company._collection_tz()
-            )._collection_align(moves.commercial_partner_id, company._collection_today())
-
     def _collection_settle_pending(self):
         days = self.env.cr.precommit.data.pop(SETTLED_KEY, {})
-        # Whatever companies the user who matched the payments works in at the moment.
+        # Whatever companies the user works in at the moment.
         settlement = self.sudo()
         invoices = settlement.env["account.move"].browse(days).exists()
         for (company, today), moves in invoices.grouped(
@@ -73,11 +64,12 @@ class CollectionSettlement(models.AbstractModel):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise  # the whole transaction is tried again
             except Exception:
-                # The payment stands all the same: the daily run takes the invoices off the
-                # ladder. Only what this wrote is pending: the commit flushed the rest.
+                # The work done stands all the same (a payment, say): the daily run brings
+                # the ladder in line. Only what this wrote is pending: the commit flushed the
+                # rest.
                 self.env.clear()
                 _logger.exception(
-                    "Collection: taking the invoices %s of %s off the ladder as they were paid "
+                    "Collection: bringing the ladder in line with the invoices %s of %s "
                     "failed; the daily run does it",
                     moves.ids,
                     company.name,
@@ -87,17 +79,17 @@ class CollectionSettlement(models.AbstractModel):
         """Take the customers' paid invoices off the current company's ladder, as the daily
         run would on ``today``, and bring the customers in line with the invoices left on it
         (_collection_align)."""
+        # Their figures of this company, whatever environment they come in.
+        partners = partners.with_env(self.env)
         engine = self.env["collection.engine"]
         writes = {}
         overdue = engine._collection_overdue(engine._collection_line_domain(today, partners))
-        event_vals = engine._collection_release_paid(partners, today, writes, overdue)
-        if not event_vals:
-            return
-        engine._collection_write_moves(writes)
-        self.env["collection.event"]._collection_record(event_vals)
+        if event_vals := engine._collection_release_paid(partners, today, writes, overdue):
+            engine._collection_write_moves(writes)
+            self.env["collection.event"]._collection_record(event_vals)
         self._collection_align(partners, today, overdue)
 
-    def _collection_align(self, partners, today, overdue=None):
+    def _collection_align(self, partners, today, overdue):
         """Bring the customers' stage and collection activities in line with their invoices
         on the current company's ladder, after some left it or moved by hand: the customer's
         stage as the run would make it today, the firmest of the stages the invoices it chases
@@ -106,8 +98,6 @@ class CollectionSettlement(models.AbstractModel):
         invoices the day's run has not moved on yet keeps the activity of the stage they
         reach. ``overdue``: the customers' invoices chased today (_collection_overdue)."""
         engine = self.env["collection.engine"]
-        if overdue is None:
-            overdue = engine._collection_overdue(engine._collection_line_domain(today, partners))
         ladder = Ladder(
             self.env["collection.stage"].search([("company_id", "=", self.env.company.id)])
         )

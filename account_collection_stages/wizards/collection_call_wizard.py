@@ -468,8 +468,8 @@ class CollectionCallWizard(models.TransientModel):
         escalated = engine._collection_escalate(
             engine._collection_moving_on(self.move_ids, call.date)
         )
-        # The customer's stage follows at once, as after a stage set by hand.
-        self.env["collection.settlement"]._collection_align_customers_of(
+        # The customer's stage follows, as after a stage set by hand.
+        self.env["collection.settlement"]._collection_settle_later(
             self.env["account.move"].union(*escalated)
         )
 
