@@ -143,10 +143,14 @@ class TestMigrations(CollectionCase):
         langs = ["es_ES", "it_IT"]
         for lang in langs:
             self.env["res.lang"]._activate_lang(lang)
+        self.env["res.lang"]._activate_lang("fr_FR")
         label = self.env.ref(f"{MODULE}.selection__collection_event__promise_state__broken")
         # As 18.0.1.11.0 left it: the label of a plan's state, in every language.
         label.with_context(lang="es_ES").name = "Incumplido"
         label.with_context(lang="it_IT").name = "Non rispettato"
+        label.with_context(lang="fr_FR").name = "Non tenue"
+        plan = self.env.ref(f"{MODULE}.selection__collection_payment_plan__state__broken")
+        plan.with_context(lang="es_ES").name = "Plan incumplido"
         self.env.flush_all()
 
         migration("18.0.1.12.0", "pre-migrate")(self.env.cr, "18.0.1.11.0")
@@ -156,5 +160,6 @@ class TestMigrations(CollectionCase):
 
         self.assertEqual(label.with_context(lang="es_ES").name, "Incumplida")
         self.assertEqual(label.with_context(lang="it_IT").name, "Non rispettata")
-        plan = self.env.ref(f"{MODULE}.selection__collection_payment_plan__state__broken")
-        self.assertEqual(plan.with_context(lang="es_ES").name, "Incumplido")
+        # The other languages' translations, and the plan's, stay as they were.
+        self.assertEqual(label.with_context(lang="fr_FR").name, "Non tenue")
+        self.assertEqual(plan.with_context(lang="es_ES").name, "Plan incumplido")
