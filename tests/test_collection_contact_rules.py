@@ -296,6 +296,8 @@ class TestCollectionContactRules(CollectionCase):
         self.assertTrue(self.events(self.consumer, "call").activity_cancelled)
         self.run_engine(DAY0 + timedelta(days=1))
         self.assertFalse(self.collection_activities(self.consumer))
+        # Allowed after the day's run, on a day the run comes again.
+        self.run_engine(DAY0 + timedelta(days=2))
         with freeze_time(DAY0 + timedelta(days=2)):
             self.consumer.action_collection_allow_communication()
         self.run_engine(DAY0 + timedelta(days=2))
