@@ -486,11 +486,9 @@ class CollectionEngine(models.AbstractModel):
             firmest = None
             # An invoice the customer's credits pay stays where it is, and neither reminds
             # nor weighs on the customer's stage.
-            for move in self._collection_owed(moves, overdue, parts):
-                current = move.collection_stage_id
-                stage, days, amount = self._collection_target(
-                    move, current, overdue, by_hand, ladder, today
-                )
+            for move, current, stage, days, amount in self._collection_placed(
+                moves, overdue, parts, by_hand, ladder, today
+            ):
                 targets[move] = stage
                 placed[move] = days, amount
                 if stage.id != current.id:
@@ -537,11 +535,11 @@ class CollectionEngine(models.AbstractModel):
         # written at the end, once per customer: res.partner's rows are wide and much indexed.
         # Their stage is not tracked (the invoices' are).
         partner_writes = {partner: {"collection_checked_date": today} for partner in partners}
-        shown_stages = self._collection_customer_stages(partners, today, ladder, partner_stage)
-        for partner in partners:
-            stage = shown_stages.get(partner, self.env["collection.stage"])
-            if partner.collection_stage_id != stage:
-                partner_writes[partner]["collection_stage_id"] = stage.id or False
+        self._collection_stage_writes(
+            partners,
+            self._collection_customer_stages(partners, today, ladder, partner_stage),
+            partner_writes,
+        )
 
         # Overdue reminders: one per customer, listing its invoices, in the email of the most
         # advanced stage among them.
@@ -957,14 +955,26 @@ class CollectionEngine(models.AbstractModel):
         return moves, self._collection_days_by_hand(moves, today), moves_by_partner
 
     @api.model
-    def _collection_target(self, move, current, overdue, by_hand, ladder, today):
-        """(stage, days, amount): the stage ``move``, on ``current``, goes on ``today``, with
-        the days and the amount due that place it there. ``overdue``: see
-        _collection_overdue; ``by_hand``: see _collection_days_by_hand."""
-        due, amount, _amount_currency = overdue[move]
-        days = (today - due).days
-        days = min(days, by_hand.get(move, days))
-        return ladder.target(current, days, amount), days, amount
+    def _collection_placed(self, moves, overdue, parts, by_hand, ladder, today):
+        """(invoice, its stage, its stage today, days, amount) for each of a customer's
+        overdue ``moves`` its credits do not pay in full (_collection_owed; ``parts``: see
+        Credits.split): where ``ladder`` places it ``today``, by the days and the amount due
+        that place it there. ``overdue``: see _collection_overdue; ``by_hand``: see
+        _collection_days_by_hand."""
+        for move in self._collection_owed(moves, overdue, parts):
+            due, amount, _amount_currency = overdue[move]
+            days = (today - due).days
+            days = min(days, by_hand.get(move, days))
+            current = move.collection_stage_id
+            yield move, current, ladder.target(current, days, amount), days, amount
+
+    def _collection_stage_writes(self, partners, shown, writes):
+        """Add to ``writes`` ({customer: values}) the stage of those of ``partners`` whose
+        stage changes to the one in ``shown`` (_collection_customer_stages)."""
+        for partner in partners:
+            stage = shown.get(partner, self.env["collection.stage"])
+            if partner.collection_stage_id != stage:
+                writes.setdefault(partner, {})["collection_stage_id"] = stage.id or False
 
     @api.model
     def _collection_reminder_due(self, move, stage, today):

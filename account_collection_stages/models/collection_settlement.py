@@ -106,22 +106,12 @@ class CollectionSettlement(models.AbstractModel):
         chased = {}
         for partner, moves in moves_by_partner.items():
             parts = credits[partner].split(moves, overdue)
-            stages = [
-                engine._collection_target(
-                    move, move.collection_stage_id, overdue, by_hand, ladder, today
-                )[0]
-                for move in engine._collection_owed(moves, overdue, parts)
-            ]
-            if stages := [stage for stage in stages if stage]:
+            placed = engine._collection_placed(moves, overdue, parts, by_hand, ladder, today)
+            if stages := [stage for _move, _current, stage, _days, _amount in placed if stage]:
                 chased[partner] = max(stages, key=ladder.key)
-        shown = engine._collection_customer_stages(partners, today, ladder, chased)
-        no_stage = self.env["collection.stage"]
-        update_rows(
-            self.env["res.partner"],
-            {
-                partner: {"collection_stage_id": shown.get(partner, no_stage).id or False}
-                for partner in partners
-                if partner.collection_stage_id != shown.get(partner, no_stage)
-            },
+        writes = {}
+        engine._collection_stage_writes(
+            partners, engine._collection_customer_stages(partners, today, ladder, chased), writes
         )
+        update_rows(self.env["res.partner"], writes)
         engine._collection_close_stale_activities(partners, chased, ladder, today)
